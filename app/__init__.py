@@ -1,0 +1,74 @@
+"""SiapKop: governance-readiness assessments for Koperasi Desa/Kelurahan Merah Putih."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import StrictUndefined
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import babel, csrf, db, htmx, login, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class):
+    """Build the Flask app from a config class; nothing else happens at import time."""
+    instance = getattr(config_class, "INSTANCE_PATH", None) or str(ROOT / "instance")
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=instance)
+    app.config.from_object(config_class)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'siapkop.sqlite3'}"
+    app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+
+    from app import i18n, errors, models  # noqa: F401  (models: register tables for migrations)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    errors.init_app(app)
+
+    from app.auth import bp as auth_bp
+    from app.cooperatives import bp as cooperatives_bp
+    from app.demo import bp as demo_bp
+    from app.main import bp as main_bp
+    from app.regions import bp as regions_bp
+    from app.users import bp as users_bp
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(cooperatives_bp, url_prefix="/cooperatives")
+    app.register_blueprint(users_bp, url_prefix="/users")
+    app.register_blueprint(regions_bp)
+    app.register_blueprint(demo_bp)
+    return app
+
+
+def instance_secret_key(instance):
+    """Read the secret key kept in instance/, creating it (mode 600) on the first run."""
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """Enforce foreign keys and let gunicorn workers share the SQLite file safely."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()

@@ -1,0 +1,75 @@
+"""Who may see what: the one place that scopes data to a user's area and role.
+
+Every view goes through `scope()` for data and `role_required` for actions, so a user
+never sees another area's cooperatives, users or kecamatan. Out-of-area records are 404,
+not 403, so their existence is not revealed.
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import exists, or_, select, true
+
+from app.auth.models import ADMIN, User, user_district
+from app.cooperatives.models import Cooperative
+from app.extensions import db
+from app.regions.models import District
+
+
+def role_required(*roles):
+    """Let a logged-in user through only if their role is one of `roles`."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+class Scope:
+    """The kecamatan, cooperatives and users one user may see."""
+
+    def __init__(self, user):
+        self.user = user
+
+    def district_clause(self):
+        """A WHERE clause on District selecting the kecamatan this user covers."""
+        if self.user.role == ADMIN:
+            if self.user.regency_code is None:
+                return true()
+            return District.regency_code == self.user.regency_code
+        return District.code.in_([d.code for d in self.user.districts])
+
+    def districts(self):
+        return select(District).where(self.district_clause()).order_by(District.name)
+
+    def cooperatives(self):
+        return Cooperative.listing().where(self.district_clause())
+
+    def cooperative_or_404(self, cooperative_id):
+        return db.one_or_404(self.cooperatives().where(Cooperative.id == cooperative_id))
+
+    def users(self):
+        """Users an admin may manage: those of their regency, by assignment or by kecamatan."""
+        if self.user.role != ADMIN:
+            return select(User).where(User.id == self.user.id)
+        if self.user.regency_code is None:
+            return select(User).order_by(User.username)
+        in_regency = exists().where(
+            user_district.c.user_id == User.id,
+            user_district.c.district_code == District.code,
+            District.regency_code == self.user.regency_code,
+        )
+        return (select(User).where(or_(User.regency_code == self.user.regency_code, in_regency))
+                .order_by(User.username))
+
+    def user_or_404(self, user_id):
+        return db.one_or_404(self.users().where(User.id == user_id))
+
+
+def scope():
+    """The Scope of the logged-in user."""
+    return Scope(current_user)

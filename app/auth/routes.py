@@ -1,0 +1,39 @@
+"""Login and logout views."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from app.auth import bp
+from app.auth.forms import LoginForm
+from app.auth.models import User
+from app.extensions import db, login
+from app.navigation import safe_next
+
+@login.user_loader
+def load_user(user_id):
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login_page():
+    """Show the login form; on valid credentials start a session."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data.strip().lower()))
+        if user is not None and user.active and user.check_password(form.password.data):
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+        form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End the session (a POST, so it carries the CSRF token)."""
+    logout_user()
+    flash(_("Anda sudah keluar."), "info")
+    return redirect(url_for("auth.login_page"))

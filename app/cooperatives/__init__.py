@@ -1,0 +1,6 @@
+"""Cooperatives: the list with active search, the profile page, the admin's edit, and seeding."""
+from flask import Blueprint
+
+bp = Blueprint("cooperatives", __name__, cli_group="cooperatives")
+
+from app.cooperatives import commands, routes  # noqa: E402,F401

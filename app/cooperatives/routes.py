@@ -1,0 +1,57 @@
+"""The cooperative list with active search, the profile page, and the admin's edit."""
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import or_
+
+from app.access import role_required, scope
+from app.auth.models import ADMIN
+from app.cooperatives import bp
+from app.cooperatives.forms import BLANK_OFFICER_ROWS, CooperativeForm
+from app.cooperatives.models import Officer
+from app.extensions import db
+from app.regions.models import District, Village
+from app.rendering import render
+
+PROFILE_FIELDS = ("name", "sk_ahu", "nib", "nik", "founded_on", "address", "phone", "member_count")
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Cooperatives in the user's area; `q` filters by village or kecamatan name."""
+    q = request.args.get("q", "").strip()[:100]
+    stmt = scope().cooperatives()
+    if q:
+        stmt = stmt.where(or_(Village.name.icontains(q, autoescape=True),
+                              District.name.icontains(q, autoescape=True)))
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
+    return render("cooperatives/index.html", "results", page=page, q=q)
+
+
+@bp.get("/<int:cooperative_id>")
+@login_required
+def show(cooperative_id):
+    """A cooperative's profile, with its pengurus and pengawas."""
+    cooperative = scope().cooperative_or_404(cooperative_id)
+    return render_template("cooperatives/show.html", cooperative=cooperative)
+
+
+@bp.route("/<int:cooperative_id>/edit", methods=["GET", "POST"])
+@role_required(ADMIN)
+def edit(cooperative_id):
+    """Let an admin correct a cooperative's profile and officers."""
+    cooperative = scope().cooperative_or_404(cooperative_id)
+    form = CooperativeForm(obj=cooperative)
+    if form.validate_on_submit():
+        for name in PROFILE_FIELDS:
+            value = getattr(form, name).data
+            setattr(cooperative, name, None if value == "" else value)
+        cooperative.officers = [Officer(**row) for row in form.filled_officers()]
+        db.session.commit()
+        flash(_("Profil koperasi disimpan."), "success")
+        return redirect(url_for("cooperatives.show", cooperative_id=cooperative.id))
+    if not form.is_submitted():
+        for _row in range(BLANK_OFFICER_ROWS):
+            form.officers.append_entry()
+    return render_template("cooperatives/edit.html", form=form, cooperative=cooperative)

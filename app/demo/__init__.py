@@ -1,0 +1,49 @@
+"""`flask demo load`: Jombang's regions and cooperatives plus one demo user per role."""
+import secrets
+
+import click
+from flask import Blueprint
+from sqlalchemy import select
+
+from app import ROOT
+from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR, User
+from app.cooperatives.seed import seed_cooperatives
+from app.extensions import db
+from app.regions.files import read_regions
+from app.regions.models import District
+from app.regions.store import save_regions
+
+bp = Blueprint("demo", __name__, cli_group="demo")
+
+JOMBANG = "35.17"
+DIWEK, WONOSALAM = "35.17.08", "35.17.05"
+# username, name, role, kecamatan covered
+DEMO_USERS = (
+    ("dinas", "Dinas Koperasi dan Usaha Mikro Jombang", ADMIN, ()),
+    ("supervisor", "Supervisor Diwek dan Wonosalam", SUPERVISOR, (DIWEK, WONOSALAM)),
+    ("pendamping", "Pendamping Diwek", FACILITATOR, (DIWEK,)),
+)
+
+
+@bp.cli.command("load")
+def load():
+    """Load Jombang, seed its cooperatives, and (re)set the demo users' passwords; print the logins."""
+    counts = save_regions(db.session, read_regions(ROOT / "data" / "regions", JOMBANG))
+    created = seed_cooperatives(db.session, JOMBANG)
+    logins = [_demo_user(*spec) for spec in DEMO_USERS]
+    db.session.commit()
+    click.echo(f"Jombang: {counts['village'][0]} villages added, {created} cooperatives created.")
+    click.echo("Demo logins (new passwords on every run):")
+    for username, role, password in logins:
+        click.echo(f"  {role:<12} {username:<12} {password}")
+
+
+def _demo_user(username, name, role, district_codes):
+    user = db.session.scalar(select(User).where(User.username == username)) or User(username=username)
+    user.name, user.role, user.active = name, role, True
+    user.regency_code = JOMBANG if role == ADMIN else None
+    user.districts = list(db.session.scalars(select(District).where(District.code.in_(district_codes))))
+    password = secrets.token_urlsafe(8)
+    user.set_password(password)
+    db.session.add(user)
+    return username, role, password

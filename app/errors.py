@@ -1,0 +1,34 @@
+"""Friendly error pages in the user's language; never a bare 500 page."""
+from flask import render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import db
+
+MESSAGES = {
+    400: lambda: _("Permintaan tidak dapat diproses."),
+    403: lambda: _("Anda tidak berhak membuka halaman ini."),
+    404: lambda: _("Halaman tidak ditemukan, atau di luar wilayah Anda."),
+    405: lambda: _("Cara membuka halaman ini tidak didukung."),
+    413: lambda: _("Berkas terlalu besar."),
+    500: lambda: _("Terjadi kesalahan di server. Data yang sudah tersimpan tetap aman; coba lagi."),
+}
+
+
+def render_error(status, message=None):
+    """The error page, with a status and a message in the user's language."""
+    return render_template("error.html", status=status, message=message or MESSAGES[status]()), status
+
+
+def init_app(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return render_error(400, _("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."))
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return render_error(500)
+
+    for status in (400, 403, 404, 405, 413):
+        app.register_error_handler(status, lambda error, status=status: render_error(status))

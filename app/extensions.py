@@ -1,0 +1,28 @@
+"""The Flask extensions, created once here and bound to an app in create_app."""
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+from sqlalchemy import MetaData
+
+# Named constraints keep migrations identical on SQLite and PostgreSQL and let them be dropped.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+migrate = Migrate(render_as_batch=True, compare_type=True)
+login = LoginManager()
+login.login_view = "auth.login_page"
+login.login_message = _l("Silakan masuk terlebih dahulu.")
+login.login_message_category = "info"
+csrf = CSRFProtect()
+babel = Babel()
+htmx = Htmx()

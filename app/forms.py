@@ -1,0 +1,58 @@
+"""Form base classes whose built-in WTForms messages speak the user's language.
+
+WTForms ships no Indonesian catalog, so its messages are mapped here to our own
+gettext strings (Indonesian msgids, English in translations/en).
+"""
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from wtforms import Form
+from wtforms.meta import DefaultMeta
+
+_ = lambda s: s  # noqa: E731  (mark for extraction; translated at use)
+
+MESSAGES = {
+    "This field is required.": _("Wajib diisi."),
+    "Invalid input.": _("Isian tidak valid."),
+    "Not a valid choice.": _("Pilihan tidak valid."),
+    "Invalid Choice: could not coerce.": _("Pilihan tidak valid."),
+    "Not a valid integer value.": _("Harus berupa bilangan bulat."),
+    "Not a valid decimal value.": _("Harus berupa angka."),
+    "Not a valid float value.": _("Harus berupa angka."),
+    "Not a valid date value.": _("Tanggal tidak valid."),
+    "Field must be between %(min)d and %(max)d characters long.": _("Panjang isian harus %(min)d sampai %(max)d karakter."),
+    "Number must be between %(min)s and %(max)s.": _("Angka harus antara %(min)s dan %(max)s."),
+    "Number must be at least %(min)s.": _("Angka paling kecil %(min)s."),
+    "Number must be at most %(max)s.": _("Angka paling besar %(max)s."),
+}
+PLURALS = {
+    "Field must be at least %(min)d character long.": _("Isian paling sedikit %(min)d karakter."),
+    "Field cannot be longer than %(max)d character.": _("Isian paling banyak %(max)d karakter."),
+}
+
+
+class _Translations:
+    def gettext(self, string):
+        return gettext(MESSAGES[string]) if string in MESSAGES else string
+
+    def ngettext(self, singular, plural, n):
+        return gettext(PLURALS[singular]) if singular in PLURALS else (singular if n == 1 else plural)
+
+
+TRANSLATIONS = _Translations()
+
+
+class TranslatedMeta(DefaultMeta):
+    def get_translations(self, form):
+        return TRANSLATIONS
+
+
+class BaseForm(FlaskForm):
+    """A form with CSRF and messages in the user's language."""
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return TRANSLATIONS
+
+
+class SubForm(Form):
+    """A row inside a BaseForm (FormField), with the same translated messages."""
+    Meta = TranslatedMeta

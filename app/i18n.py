@@ -1,0 +1,16 @@
+"""Language choice and Indonesian number and date formats for templates."""
+from flask import current_app, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+
+def select_locale():
+    """Bahasa Indonesia unless the user chose another supported language."""
+    lang = session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app):
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["number"] = lambda value: "" if value is None else format_decimal(value)
+    app.jinja_env.filters["date"] = lambda value: "" if value is None else format_date(value, "long")
+    app.jinja_env.filters["datetime"] = lambda value: "" if value is None else format_datetime(value, "medium")

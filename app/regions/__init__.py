@@ -1,0 +1,6 @@
+"""Regions: provinces, regencies, kecamatan and villages, and the `flask regions` commands."""
+from flask import Blueprint
+
+bp = Blueprint("regions", __name__, cli_group="regions")
+
+from app.regions import commands  # noqa: E402,F401

@@ -1,0 +1,6 @@
+"""User management: the admin's pages and `flask users create`."""
+from flask import Blueprint
+
+bp = Blueprint("users", __name__, cli_group="users")
+
+from app.users import commands, routes  # noqa: E402,F401

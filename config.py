@@ -1,0 +1,46 @@
+"""Configuration read from the environment, with safe defaults."""
+import os
+import secrets
+from datetime import timedelta
+
+
+def database_url(raw):
+    """Normalise a DATABASE_URL so SQLAlchemy uses the psycopg 3 driver for PostgreSQL."""
+    if not raw:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+class Config:
+    INSTANCE_PATH = os.environ.get("SIAPKOP_INSTANCE") or None  # None: instance/ beside app/
+    # None means: a key generated once and kept in instance/secret_key (see app.secret_key).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    # None means: the SQLite file instance/siapkop.sqlite3.
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Jakarta")
+    LANGUAGES = ("id", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30")))
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    WTF_CSRF_TIME_LIMIT = None  # a form opened in the village may be sent hours later
+
+    PAGE_SIZE = 25
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = secrets.token_hex(32)
+    # Tests always name their own database (see tests/conftest.py); never fall back to the dev file.
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) or "sqlite://"
+    SESSION_COOKIE_SECURE = False

@@ -1,0 +1,147 @@
+"""Fixtures: every app is built with create_app(TestConfig) on a database made by the migrations.
+
+Data-layer and HTTP tests run twice, on SQLite and on a throwaway PostgreSQL server.
+Set SIAPKOP_REQUIRE_POSTGRES=1 (as .ci/run does) to fail instead of skipping without PostgreSQL.
+"""
+import itertools
+import os
+import re
+import shutil
+
+import pytest
+from flask_migrate import upgrade
+
+from app import ROOT, create_app
+from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR, User
+from app.cooperatives.seed import seed_cooperatives
+from app.extensions import db
+from app.regions.files import read_regions
+from app.regions.models import District
+from app.regions.store import save_regions
+from config import TestConfig
+from tests.pgserver import PostgresServer
+
+REGIONS_DIR = ROOT / "data" / "regions"
+JOMBANG, DIWEK, WONOSALAM = "35.17", "35.17.08", "35.17.05"
+PASSWORD = "kata-sandi-uji"
+_db_numbers = itertools.count()
+
+
+def make_app(url, **settings):
+    """create_app(TestConfig) on the database at `url`."""
+    config = type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **settings})
+    return create_app(config)
+
+
+def migrate(url):
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A running throwaway PostgreSQL server, with a migrated template database."""
+    server = PostgresServer()
+    if not server.available:
+        if os.environ.get("SIAPKOP_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found")
+        pytest.skip("PostgreSQL binaries not found")
+    server.start()
+    server.execute("CREATE DATABASE siapkop_template")
+    migrate(f"{server.url}/siapkop_template")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "siapkop.sqlite3"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh migrated database for one test, on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "siapkop.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres")
+    name = f"siapkop_test_{os.getpid()}_{next(_db_numbers)}"
+    server.execute(f"CREATE DATABASE {name} TEMPLATE siapkop_template")
+    yield f"{server.url}/{name}"
+    server.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def jombang_regions():
+    """Jombang's rows from the shipped national files, read once."""
+    return read_regions(REGIONS_DIR, JOMBANG)
+
+
+def add_user(username, role, districts=(), regency=None, active=True):
+    user = User(username=username, name=username.title(), role=role, regency_code=regency, active=active)
+    user.set_password(PASSWORD)
+    user.districts = [db.session.get(District, code) for code in districts]
+    db.session.add(user)
+    return user
+
+
+@pytest.fixture
+def jombang(app, jombang_regions):
+    """Jombang's regions and 306 cooperatives, and one user per role."""
+    save_regions(db.session, jombang_regions)
+    seed_cooperatives(db.session, JOMBANG)
+    add_user("dinas", ADMIN, regency=JOMBANG)
+    add_user("supervisor", SUPERVISOR, (DIWEK, WONOSALAM))
+    add_user("fas.diwek", FACILITATOR, (DIWEK,))
+    add_user("fas.wonosalam", FACILITATOR, (WONOSALAM,))
+    db.session.commit()
+
+
+def csrf_token(html):
+    """The CSRF token in a rendered form."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username, password=PASSWORD, **extra):
+        token = csrf_token(self.client.get("/auth/login").get_data(as_text=True))
+        return self.client.post("/auth/login", data={
+            "csrf_token": token, "username": username, "password": password, **extra})
+
+    def token(self, path="/cooperatives/"):
+        """A CSRF token of the logged-in session, read from any page."""
+        return csrf_token(self.client.get(path).get_data(as_text=True))
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
