@@ -6,6 +6,7 @@ gettext strings (Indonesian msgids, English in translations/en).
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import Form
+from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
 
 _ = lambda s: s  # noqa: E731  (mark for extraction; translated at use)
@@ -27,7 +28,23 @@ MESSAGES = {
 PLURALS = {
     "Field must be at least %(min)d character long.": _("Isian paling sedikit %(min)d karakter."),
     "Field cannot be longer than %(max)d character.": _("Isian paling banyak %(max)d karakter."),
+    "'%(value)s' is not a valid choice for this field.": _("'%(value)s' bukan pilihan yang valid."),
 }
+
+
+def strip(value):
+    """Filter: trim surrounding spaces."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def strip_or_none(value):
+    """Filter: trim, and store an empty optional answer as NULL."""
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
+def choices(pairs):
+    """SelectChoice objects from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class _Translations:

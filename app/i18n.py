@@ -1,11 +1,11 @@
 """Language choice and Indonesian number and date formats for templates."""
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 
 def select_locale():
     """Bahasa Indonesia unless the user chose another supported language."""
-    lang = session.get("lang")
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -45,8 +45,7 @@ def edit(cooperative_id):
     form = CooperativeForm(obj=cooperative)
     if form.validate_on_submit():
         for name in PROFILE_FIELDS:
-            value = getattr(form, name).data
-            setattr(cooperative, name, None if value == "" else value)
+            setattr(cooperative, name, getattr(form, name).data)
         cooperative.officers = [Officer(**row) for row in form.filled_officers()]
         db.session.commit()
         flash(_("Profil koperasi disimpan."), "success")

@@ -5,6 +5,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.auth.models import ADMIN, ROLES, User
 from app.extensions import db
+from app.forms import choices
 from app.regions.models import District, Regency
 from app.users import bp
 from app.users.forms import NewUserForm
@@ -25,8 +26,8 @@ def create(username, name, role, districts, regency, password):
     form = NewUserForm(formdata=MultiDict(
         [("username", username), ("name", name), ("role", role), ("password", password), ("active", "y")]
         + [("districts", code) for code in districts]), meta={"csrf": False})
-    form.districts.choices = [(d.code, d.name) for d in db.session.scalars(
-        select(District).where(District.code.in_(districts)))]
+    form.districts.choices = choices((d.code, d.name) for d in db.session.scalars(
+        select(District).where(District.code.in_(districts))))
     if not form.validate():
         for field, errors in form.errors.items():
             for error in errors:

@@ -7,7 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.models import ADMIN, ROLES, User
 from app.extensions import db
-from app.forms import BaseForm
+from app.forms import BaseForm, choices, strip
 
 
 def lower_strip(value):
@@ -16,9 +16,9 @@ def lower_strip(value):
 
 class UserForm(BaseForm):
     """Edit a user: name, role, the kecamatan covered, and optionally a new password."""
-    name = StringField(_l("Nama lengkap"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    name = StringField(_l("Nama lengkap"), filters=[strip],
                        validators=[DataRequired(), Length(max=120)])
-    role = SelectField(_l("Peran"), choices=list(ROLES.items()))
+    role = SelectField(_l("Peran"), choices=choices(ROLES.items()))
     districts = SelectMultipleField(_l("Kecamatan yang dicakup"), choices=[],
                                     widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     password = PasswordField(_l("Kata sandi baru"), validators=[

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import role_required, scope
+from app.forms import choices
 from app.auth.models import ADMIN, User
 from app.extensions import db
 from app.users import bp
@@ -12,7 +13,7 @@ from app.users.service import apply_user_form
 
 
 def district_choices():
-    return [(d.code, d.name) for d in db.session.scalars(scope().districts())]
+    return choices((d.code, d.name) for d in db.session.scalars(scope().districts()))
 
 
 @bp.get("/")

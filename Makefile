@@ -1,0 +1,59 @@
+# SiapKop: `make run` serves the app, `make test` runs the whole suite. Both set everything up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+export FLASK_APP := wsgi
+
+PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+ROOT_USER := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+
+.PHONY: run test install install-dev system-test-deps translations extract-messages clean
+
+run: install $(MO)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	@echo "SiapKop: http://127.0.0.1:$(PORT)"
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+test: install-dev $(MO) system-test-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { [ "$(ROOT_USER)" = yes ] && apt-get update -qq && \
+	  apt-get install -y -qq python3-venv && rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+# Catalogs are compiled here, never committed as binaries.
+translations: $(MO)
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+# After changing UI text: refresh the template and merge it into each catalog.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+# Debian's Chromium for the browser tests, and PostgreSQL's server binaries; installed when missing (as root).
+system-test-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$(ROOT_USER)" = yes ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Please install:$$missing (sudo apt-get install -y$$missing)"; exit 1; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) $(MO) .pytest_cache tests/artifacts

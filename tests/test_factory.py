@@ -1,0 +1,59 @@
+"""The app factory, configuration, and what every page carries."""
+import stat
+
+from app import create_app, instance_secret_key
+from config import Config, TestConfig, database_url
+from tests.conftest import make_app
+
+
+def test_testing_flag_comes_from_the_config_class(tmp_path):
+    assert not create_app(type("C", (Config,), {"SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})).testing
+    assert make_app(f"sqlite:///{tmp_path}/t.sqlite3").testing
+
+
+def test_every_feature_blueprint_is_registered(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path}/t.sqlite3")
+    assert {"main", "auth", "cooperatives", "users", "regions", "demo"} <= set(app.blueprints)
+    assert {"babel", "sqlalchemy", "migrate", "csrf", "htmx"} <= set(app.extensions)
+    assert app.login_manager.login_view == "auth.login_page"
+    assert app.jinja_env.undefined.__name__ == "StrictUndefined"
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
+    config = type("C", (Config,), {"SECRET_KEY": None, "INSTANCE_PATH": str(tmp_path),
+                                   "SQLALCHEMY_DATABASE_URI": None})
+    first = create_app(config)
+    second = create_app(config)
+    key_file = tmp_path / "secret_key"
+    assert len(first.secret_key) == 64 and first.secret_key == second.secret_key
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert instance_secret_key(tmp_path) == first.secret_key
+    # Without DATABASE_URL the database is a SQLite file in the instance folder.
+    assert first.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'siapkop.sqlite3'}"
+
+
+def test_database_url_uses_psycopg3_for_postgresql():
+    assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:////tmp/x.sqlite3") == "sqlite:////tmp/x.sqlite3"
+    assert database_url("") is None
+
+
+def test_config_reads_the_environment(monkeypatch):
+    import importlib
+
+    import config
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app@db.example/siapkop")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    reloaded = importlib.reload(config)
+    try:
+        assert reloaded.Config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://app@db.example/siapkop"
+        assert reloaded.Config.SECRET_KEY == "from-env"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
+
+
+def test_test_config_has_a_random_key_not_a_constant():
+    assert TestConfig.SECRET_KEY and TestConfig.SECRET_KEY != Config.SECRET_KEY
