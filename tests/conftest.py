@@ -9,6 +9,7 @@ import re
 import shutil
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import ROOT, create_app
@@ -78,9 +79,30 @@ def database_url(request, tmp_path):
     server.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
+class IsolatedClient(FlaskClient):
+    """Serve each request in its own app context, as in production.
+
+    The test body holds an app context (so it can use db.session directly); it is set
+    aside while a request runs, so requests share neither `g`, the cached locale,
+    nor the test's database session.
+    """
+
+    def open(self, *args, **kwargs):
+        from flask.globals import _cv_app
+        outer = _cv_app.get(None)
+        if outer is not None:
+            outer.pop()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if outer is not None:
+                outer.push()
+
+
 @pytest.fixture
 def app(database_url):
     app = make_app(database_url)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -84,9 +84,10 @@ def test_cooperative_page_shows_profile_and_officers(client, auth, jombang):
     cooperative.nib, cooperative.member_count, cooperative.founded_on = "1234567890123", 1234, date(2025, 7, 21)
     cooperative.officers = [Officer(role="pengurus:ketua", name="Siti Aminah"),
                             Officer(role="pengawas:ketua", name="Budi Santoso")]
+    cooperative_id = cooperative.id
     db.session.commit()
     auth.login("fas.diwek")
-    html = client.get(f"/cooperatives/{cooperative.id}").get_data(as_text=True)
+    html = client.get(f"/cooperatives/{cooperative_id}").get_data(as_text=True)
     assert "Koperasi Desa Merah Putih Cukir" in html and "1234567890123" in html
     assert "1.234" in html and "21 Juli 2025" in html
     assert "Siti Aminah" in html and "Budi Santoso" in html and "Ketua Pengawas" in html
