@@ -11,6 +11,7 @@ import shutil
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from werkzeug.security import generate_password_hash
 
 from app import ROOT, create_app
 from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR, User
@@ -25,6 +26,7 @@ from tests.pgserver import PostgresServer
 REGIONS_DIR = ROOT / "data" / "regions"
 JOMBANG, DIWEK, WONOSALAM = "35.17", "35.17.08", "35.17.05"
 PASSWORD = "kata-sandi-uji"
+PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow by design
 _db_numbers = itertools.count()
 
 
@@ -127,7 +129,7 @@ def jombang_regions():
 
 def add_user(username, role, districts=(), regency=None, active=True):
     user = User(username=username, name=username.title(), role=role, regency_code=regency, active=active)
-    user.set_password(PASSWORD)
+    user.password_hash = PASSWORD_HASH
     user.districts = [db.session.get(District, code) for code in districts]
     db.session.add(user)
     return user
@@ -167,3 +169,65 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+# --- Browser tests: Debian's Chromium driven by Playwright against a live server -----------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Launch Debian's Chromium; Playwright's own browser download cannot work here."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("SIAPKOP_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} not found (apt-get install -y chromium)")
+        pytest.skip(f"{CHROMIUM} not found")
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(playwright):
+    """Every page is a Pixel 5 phone unless a test asks otherwise."""
+    return {**playwright.devices["Pixel 5"], "locale": "id-ID"}
+
+
+@pytest.fixture
+def live_server(tmp_path, sqlite_template, jombang_regions):
+    """The app on a real port, on a SQLite copy holding Jombang and its users."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    path = tmp_path / "live.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = make_app(f"sqlite:///{path}")
+    with app.app_context():
+        save_regions(db.session, jombang_regions)
+        seed_cooperatives(db.session, JOMBANG)
+        add_user("fas.diwek", FACILITATOR, (DIWEK,))
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.app, server.url = app, f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def shot(request):
+    """Save a numbered screenshot of a step under tests/artifacts/<test>/."""
+    folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    counter = itertools.count(1)
+
+    def take(page, step):
+        page.screenshot(path=str(folder / f"{next(counter):02d}-{step}.png"), full_page=True)
+    return take

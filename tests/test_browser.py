@@ -1,0 +1,79 @@
+"""The phone flow in real Chromium with Pixel 5 emulation."""
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.cooperatives.models import Cooperative
+from app.extensions import db
+from app.regions.models import Village
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def no_horizontal_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def small_touch_targets(page):
+    """Visible buttons, inputs and links in the main area smaller than 44 px tall."""
+    return page.evaluate("""() => [...document.querySelectorAll('main button, main input, main select, main .cards a, main .button')]
+        .filter(el => el.offsetParent !== null && el.type !== 'hidden' && el.type !== 'checkbox')
+        .filter(el => el.getBoundingClientRect().height < 44)
+        .map(el => el.outerHTML.slice(0, 80))""")
+
+
+def test_facilitator_logs_in_and_searches_on_a_phone(page, live_server, shot):
+    page.goto(live_server.url + "/")
+    expect(page).to_have_url(live_server.url + "/auth/login")
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    assert page.viewport_size == {"width": 393, "height": 727}
+    expect(page.get_by_role("heading", name="Masuk ke SiapKop")).to_be_visible()
+    assert small_touch_targets(page) == [] and no_horizontal_scroll(page)
+    shot(page, "login")
+
+    page.get_by_label("Nama pengguna").fill("fas.diwek")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_label("Ingat saya di perangkat ini").check()
+    page.get_by_role("button", name="Masuk").click()
+    expect(page).to_have_url(live_server.url + "/cooperatives/")
+    expect(page.locator("#results")).to_contain_text("Kec. Diwek")
+    expect(page.locator("#results")).not_to_contain_text("Kec. Wonosalam")
+    assert small_touch_targets(page) == [] and no_horizontal_scroll(page)
+    shot(page, "cooperatives")
+
+    # Active search: typing sends an htmx request that swaps only the results.
+    with page.expect_response(lambda r: "q=cuk" in r.url and r.request.headers.get("hx-request") == "true") as hx:
+        page.get_by_label("Cari nama desa/kelurahan atau kecamatan").press_sequentially("cuk", delay=50)
+    assert "<html" not in hx.value.text()
+    expect(page.locator("#results")).to_contain_text("1 koperasi")
+    expect(page.locator("#results .cards li")).to_have_count(1)
+    expect(page).to_have_url(live_server.url + "/cooperatives/?q=cuk")
+    shot(page, "search")
+
+    page.get_by_role("link", name="Koperasi Desa Merah Putih Cukir").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Koperasi Desa Merah Putih Cukir")
+    with live_server.app.app_context():
+        cukir = db.session.scalar(select(Cooperative).join(Cooperative.village).where(Village.name == "Cukir"))
+        assert page.url == f"{live_server.url}/cooperatives/{cukir.id}"
+        assert cukir.village.district_code == "35.17.08"
+    assert no_horizontal_scroll(page)
+    shot(page, "cooperative")
+
+    remember = [c for c in page.context.cookies() if c["name"] == "remember_token"]
+    assert remember and remember[0]["httpOnly"] and remember[0]["expires"] > 0
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/cooperatives/"])
+def test_usable_at_320_px(browser, live_server, path, shot):
+    context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/auth/login")
+    page.get_by_label("Nama pengguna").fill("fas.diwek")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.goto(live_server.url + path)
+    assert no_horizontal_scroll(page)
+    assert small_touch_targets(page) == []
+    shot(page, "320px")
+    context.close()
