@@ -1,0 +1,50 @@
+"""The base layout: htmx 2.0.11 from our static folder, no CDN, CSRF for htmx, mobile meta, light pages."""
+import gzip
+import hashlib
+import json
+import re
+
+from app import ROOT
+
+HTMX_SHA256 = "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
+
+
+def test_htmx_2_0_11_is_served_from_static(client):
+    response = client.get("/static/htmx.min.js")
+    assert response.status_code == 200
+    assert hashlib.sha256(response.data).hexdigest() == HTMX_SHA256
+    assert b'version:"2.0.11"' in response.data
+
+
+def test_no_asset_comes_from_another_host():
+    for template in (ROOT / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r'(src|href|action)="(https?:)?//', text), template
+
+
+def test_login_page_has_mobile_meta_and_csrf_for_htmx(client):
+    html = client.get("/auth/login").get_data(as_text=True)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert '<script src="/static/htmx.min.js" defer></script>' in html
+    headers = re.search(r"<body hx-boost=\"true\" hx-headers='([^']+)'>", html).group(1)
+    token = json.loads(headers)["X-CSRFToken"]
+    assert token and f'name="csrf_token" type="hidden" value="{token}"' in html
+
+
+def test_htmx_request_with_csrf_header_is_accepted(client, auth, jombang):
+    """htmx sends the token as X-CSRFToken (from hx-headers), not as a form field."""
+    auth.login("fas.diwek")
+    html = client.get("/cooperatives/").get_data(as_text=True)
+    token = json.loads(re.search(r"hx-headers='([^']+)'", html).group(1))["X-CSRFToken"]
+    response = client.post("/language/en", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert response.status_code == 302
+    assert client.post("/language/en", headers={"HX-Request": "true"}).status_code == 400
+
+
+def test_pages_are_light(client, auth, jombang):
+    """First load of the login and list pages, with CSS and htmx, stays well under 60 KB gzip."""
+    auth.login("fas.diwek")
+    total = 0
+    for path in ("/cooperatives/", "/static/app.css", "/static/htmx.min.js"):
+        total += len(gzip.compress(client.get(path).data))
+    assert total < 60_000
