@@ -9,6 +9,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import exists, or_, select, true
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import ADMIN, User, user_district
 from app.cooperatives.models import Cooperative
@@ -54,17 +55,17 @@ class Scope:
 
     def users(self):
         """Users an admin may manage: those of their regency, by assignment or by kecamatan."""
+        users = select(User).options(selectinload(User.districts)).order_by(User.username)
         if self.user.role != ADMIN:
-            return select(User).where(User.id == self.user.id)
+            return users.where(User.id == self.user.id)
         if self.user.regency_code is None:
-            return select(User).order_by(User.username)
+            return users
         in_regency = exists().where(
             user_district.c.user_id == User.id,
             user_district.c.district_code == District.code,
             District.regency_code == self.user.regency_code,
         )
-        return (select(User).where(or_(User.regency_code == self.user.regency_code, in_regency))
-                .order_by(User.username))
+        return users.where(or_(User.regency_code == self.user.regency_code, in_regency))
 
     def user_or_404(self, user_id):
         return db.one_or_404(self.users().where(User.id == user_id))

@@ -1,5 +1,5 @@
 """Friendly error pages in the user's language; never a bare 500 page."""
-from flask import render_template
+from flask import make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -16,8 +16,16 @@ MESSAGES = {
 
 
 def render_error(status, message=None):
-    """The error page, with a status and a message in the user's language."""
-    return render_template("error.html", status=status, message=message or MESSAGES[status]()), status
+    """The error page, with a status and a message in the user's language.
+
+    An htmx request gets the page too, swapped into the whole body (see htmx-config in
+    base.html), so a failed action never leaves the screen silently unchanged.
+    """
+    response = make_response(render_template("error.html", status=status, message=message or MESSAGES[status]()), status)
+    if request.htmx:
+        response.headers["HX-Retarget"] = "body"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
 
 
 def init_app(app):

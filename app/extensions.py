@@ -1,6 +1,5 @@
 """The Flask extensions, created once here and bound to an app in create_app."""
 from flask_babel import Babel
-from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -20,9 +19,7 @@ NAMING = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login = LoginManager()
-login.login_view = "auth.login_page"
-login.login_message = _l("Silakan masuk terlebih dahulu.")
-login.login_message_category = "info"
+login.login_view = "auth.login_page"  # the unauthorized handler is in app/auth/routes.py
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()

@@ -77,3 +77,31 @@ def test_usable_at_320_px(browser, live_server, path, shot):
     assert small_touch_targets(page) == []
     shot(page, "320px")
     context.close()
+
+
+def test_expired_session_during_search_lands_on_login(page, live_server, shot):
+    page.goto(live_server.url + "/auth/login")
+    page.get_by_label("Nama pengguna").fill("fas.diwek")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page).to_have_url(live_server.url + "/cooperatives/")
+    page.context.clear_cookies()
+    page.get_by_label("Cari nama desa/kelurahan atau kecamatan").press_sequentially("cuk", delay=50)
+    expect(page).to_have_url(live_server.url + "/auth/login?next=/cooperatives/?q%3Dcuk")
+    expect(page.get_by_role("heading", name="Masuk ke SiapKop")).to_be_visible()
+    shot(page, "login-again")
+
+
+def test_out_of_area_link_shows_the_error_page(page, live_server):
+    """A boosted navigation to a 404 swaps in the error page instead of doing nothing."""
+    page.goto(live_server.url + "/auth/login")
+    page.get_by_label("Nama pengguna").fill("fas.diwek")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page).to_have_url(live_server.url + "/cooperatives/")
+    page.evaluate("""() => { const a = document.createElement('a'); a.href = '/cooperatives/999999';
+                             a.textContent = 'hilang'; document.querySelector('main').append(a); htmx.process(a); }""")
+    with page.expect_response(lambda r: r.url.endswith("/cooperatives/999999")) as response:
+        page.get_by_role("link", name="hilang").click()
+    assert response.value.status == 404 and response.value.request.headers.get("hx-boosted") == "true"
+    expect(page.get_by_role("alert")).to_have_text("Halaman tidak ditemukan, atau di luar wilayah Anda.")

@@ -188,3 +188,42 @@ def test_anonymous_is_sent_to_login(client, jombang):
     response = client.get("/cooperatives/")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     assert db.session.scalar(select(func.count(District.code))) == 21
+
+
+def test_expired_session_during_htmx_search_redirects_the_whole_page(client, jombang):
+    response = client.get("/cooperatives/?q=cukir", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/auth/login?next=/cooperatives/?q%3Dcukir"
+
+
+def test_history_restore_gets_the_whole_page(client, auth, jombang):
+    auth.login("fas.diwek")
+    response = client.get("/cooperatives/?q=cukir",
+                          headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in response.get_data(as_text=True)
+
+
+def test_error_for_an_htmx_request_replaces_the_page_body(client, auth, jombang):
+    auth.login("fas.diwek")
+    response = client.get("/cooperatives/999999", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "body" and response.headers["HX-Reswap"] == "innerHTML"
+    assert "Halaman tidak ditemukan, atau di luar wilayah Anda." in response.get_data(as_text=True)
+
+
+def test_list_query_count_does_not_grow_with_the_page(app, client, auth, jombang):
+    """Village and kecamatan are loaded with the cooperatives, not one query per row."""
+    from sqlalchemy import event
+    auth.login("dinas")
+    counts = []
+    for size in (5, 25):
+        app.config["PAGE_SIZE"] = size
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert f"Halaman 1 dari" in client.get("/cooperatives/").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[0] == counts[1] and counts[1] <= 6, counts

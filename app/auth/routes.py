@@ -1,5 +1,5 @@
 """Login and logout views."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -13,6 +13,18 @@ from app.navigation import safe_next
 @login.user_loader
 def load_user(user_id):
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+@login.unauthorized_handler
+def unauthorized():
+    """Send an anonymous user to the login page; an htmx request is redirected as a whole page."""
+    target = url_for("auth.login_page", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    if request.htmx:
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    flash(_("Silakan masuk terlebih dahulu."), "info")
+    return redirect(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ from datetime import date, datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from app.extensions import db
 from app.regions.models import District, Village
@@ -54,6 +54,7 @@ class Cooperative(db.Model):
         """A select of cooperatives with their village and kecamatan, ordered by place."""
         return (select(Cooperative)
                 .join(Cooperative.village).join(Village.district)
+                .options(contains_eager(Cooperative.village).contains_eager(Village.district))
                 .order_by(District.name, Village.name))
 
 
