@@ -1,17 +1,18 @@
 """Friendly error pages in the user's language; never a bare 500 page."""
 from flask import make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import db
 
 MESSAGES = {
-    400: lambda: _("Permintaan tidak dapat diproses."),
-    403: lambda: _("Anda tidak berhak membuka halaman ini."),
-    404: lambda: _("Halaman tidak ditemukan, atau di luar wilayah Anda."),
-    405: lambda: _("Cara membuka halaman ini tidak didukung."),
-    413: lambda: _("Berkas terlalu besar."),
-    500: lambda: _("Terjadi kesalahan di server. Data yang sudah tersimpan tetap aman; coba lagi."),
+    400: _l("Permintaan tidak dapat diproses."),
+    403: _l("Anda tidak berhak membuka halaman ini."),
+    404: _l("Halaman tidak ditemukan, atau di luar wilayah Anda."),
+    405: _l("Cara membuka halaman ini tidak didukung."),
+    413: _l("Berkas terlalu besar."),
+    500: _l("Terjadi kesalahan di server. Data yang sudah tersimpan tetap aman; coba lagi."),
 }
 
 
@@ -21,7 +22,7 @@ def render_error(status, message=None):
     An htmx request gets the page too, swapped into the whole body (see htmx-config in
     base.html), so a failed action never leaves the screen silently unchanged.
     """
-    response = make_response(render_template("error.html", status=status, message=message or MESSAGES[status]()), status)
+    response = make_response(render_template("error.html", status=status, message=message or MESSAGES[status]), status)
     if request.htmx:
         response.headers["HX-Retarget"] = "body"
         response.headers["HX-Reswap"] = "innerHTML"

@@ -209,6 +209,7 @@ def live_server(tmp_path, sqlite_template, jombang_regions):
         save_regions(db.session, jombang_regions)
         seed_cooperatives(db.session, JOMBANG)
         add_user("fas.diwek", FACILITATOR, (DIWEK,))
+        add_user("dinas", ADMIN, regency=JOMBANG)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.cooperatives.models import Cooperative
+from app.auth.models import User
 from app.extensions import db
 from app.regions.models import Village
 from tests.conftest import PASSWORD
@@ -21,6 +22,14 @@ def small_touch_targets(page):
         .filter(el => el.offsetParent !== null && el.type !== 'hidden' && el.type !== 'checkbox')
         .filter(el => el.getBoundingClientRect().height < 44)
         .map(el => el.outerHTML.slice(0, 80))""")
+
+
+def log_in(page, live_server, username="fas.diwek"):
+    page.goto(live_server.url + "/auth/login")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page).to_have_url(live_server.url + "/cooperatives/")
 
 
 def test_facilitator_logs_in_and_searches_on_a_phone(page, live_server, shot):
@@ -64,27 +73,24 @@ def test_facilitator_logs_in_and_searches_on_a_phone(page, live_server, shot):
     assert remember and remember[0]["httpOnly"] and remember[0]["expires"] > 0
 
 
-@pytest.mark.parametrize("path", ["/auth/login", "/cooperatives/"])
-def test_usable_at_320_px(browser, live_server, path, shot):
+def test_usable_at_320_px(browser, live_server, shot):
     context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(live_server.url + "/auth/login")
-    page.get_by_label("Nama pengguna").fill("fas.diwek")
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.goto(live_server.url + path)
+    assert no_horizontal_scroll(page) and small_touch_targets(page) == []
+    shot(page, "login")
+    log_in(page, live_server)
+    assert no_horizontal_scroll(page) and small_touch_targets(page) == []
+    shot(page, "cooperatives")
+    page.locator("#results .cards a").first.click()
+    expect(page.get_by_role("heading", level=2).first).to_have_text("Profil")
     assert no_horizontal_scroll(page)
-    assert small_touch_targets(page) == []
-    shot(page, "320px")
+    shot(page, "cooperative")
     context.close()
 
 
 def test_expired_session_during_search_lands_on_login(page, live_server, shot):
-    page.goto(live_server.url + "/auth/login")
-    page.get_by_label("Nama pengguna").fill("fas.diwek")
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    expect(page).to_have_url(live_server.url + "/cooperatives/")
+    log_in(page, live_server)
     page.context.clear_cookies()
     page.get_by_label("Cari nama desa/kelurahan atau kecamatan").press_sequentially("cuk", delay=50)
     expect(page).to_have_url(live_server.url + "/auth/login?next=/cooperatives/?q%3Dcuk")
@@ -94,14 +100,30 @@ def test_expired_session_during_search_lands_on_login(page, live_server, shot):
 
 def test_out_of_area_link_shows_the_error_page(page, live_server):
     """A boosted navigation to a 404 swaps in the error page instead of doing nothing."""
-    page.goto(live_server.url + "/auth/login")
-    page.get_by_label("Nama pengguna").fill("fas.diwek")
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    expect(page).to_have_url(live_server.url + "/cooperatives/")
+    log_in(page, live_server)
     page.evaluate("""() => { const a = document.createElement('a'); a.href = '/cooperatives/999999';
                              a.textContent = 'hilang'; document.querySelector('main').append(a); htmx.process(a); }""")
     with page.expect_response(lambda r: r.url.endswith("/cooperatives/999999")) as response:
         page.get_by_role("link", name="hilang").click()
     assert response.value.status == 404 and response.value.request.headers.get("hx-boosted") == "true"
     expect(page.get_by_role("alert")).to_have_text("Halaman tidak ditemukan, atau di luar wilayah Anda.")
+
+
+def test_admin_adds_a_facilitator_on_a_phone(page, live_server, shot):
+    log_in(page, live_server, "dinas")
+    page.get_by_role("link", name="Pengguna").click()
+    page.get_by_role("link", name="Tambah pengguna").click()
+    page.get_by_label("Nama pengguna").fill("fas.wonosalam")
+    page.get_by_label("Nama lengkap").fill("Pendamping Wonosalam")
+    page.get_by_label("Peran").select_option("facilitator")
+    page.get_by_label("Wonosalam").check()
+    page.get_by_label("Kata sandi").fill("rahasia-panjang")
+    assert no_horizontal_scroll(page) and small_touch_targets(page) == []
+    shot(page, "new-user")
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.get_by_role("status")).to_have_text("Pengguna fas.wonosalam ditambahkan.")
+    shot(page, "users")
+    with live_server.app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "fas.wonosalam"))
+        assert user.role == "facilitator" and [d.name for d in user.districts] == ["Wonosalam"]
+        assert user.check_password("rahasia-panjang")

@@ -7,12 +7,13 @@ from babel.messages.pofile import read_po
 from flask import render_template_string
 
 from app import ROOT
+from tests.conftest import csrf_token
 
 
 def test_switch_to_english_and_back(client):
     page = client.get("/auth/login").get_data(as_text=True)
     assert "Masuk ke SiapKop" in page
-    token = __import__("tests.conftest", fromlist=["csrf_token"]).csrf_token(page)
+    token = csrf_token(page)
     response = client.post("/language/en", data={"csrf_token": token, "next": "/auth/login"})
     assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
     english = client.get("/auth/login").get_data(as_text=True)
@@ -28,7 +29,7 @@ def test_language_switch_needs_csrf(client):
 
 def test_english_form_errors(client):
     page = client.get("/auth/login").get_data(as_text=True)
-    token = __import__("tests.conftest", fromlist=["csrf_token"]).csrf_token(page)
+    token = csrf_token(page)
     client.post("/language/en", data={"csrf_token": token})
     html = client.post("/auth/login", data={"csrf_token": token, "username": "", "password": ""}).get_data(as_text=True)
     assert "Required." in html and "Wajib diisi." not in html

@@ -10,6 +10,7 @@ from app.auth.models import User
 from app.extensions import db, login
 from app.navigation import safe_next
 
+
 @login.user_loader
 def load_user(user_id):
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
