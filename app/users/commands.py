@@ -33,7 +33,7 @@ def create(username, name, role, districts, regency, password):
             for error in errors:
                 click.echo(f"error: {field}: {error}", err=True)
         raise SystemExit(1)
-    user = User()
+    user = User(username=form.username.data)
     apply_user_form(db.session, form, user, regency if role == ADMIN else None)
     db.session.add(user)
     db.session.commit()

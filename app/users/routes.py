@@ -31,7 +31,7 @@ def new():
     form = NewUserForm()
     form.districts.choices = district_choices()
     if form.validate_on_submit():
-        user = User()
+        user = User(username=form.username.data)
         apply_user_form(db.session, form, user, current_user.regency_code)
         db.session.add(user)
         db.session.commit()

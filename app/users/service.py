@@ -7,8 +7,6 @@ from app.regions.models import District
 
 def apply_user_form(session, form, user, regency_code):
     """Copy the form onto `user`; an admin covers `regency_code`, others their kecamatan."""
-    if getattr(form, "username", None) is not None:
-        user.username = form.username.data
     user.name = form.name.data
     user.role = form.role.data
     user.active = form.active.data
