@@ -83,3 +83,12 @@ def test_logout_needs_post_and_ends_session(client, auth, jombang):
     response = client.post("/auth/logout", data={"csrf_token": auth.token()})
     assert response.status_code == 302
     assert client.get("/cooperatives/").status_code == 302
+
+
+def test_deactivating_a_user_ends_their_session(client, auth, jombang):
+    auth.login("fas.diwek")
+    assert client.get("/cooperatives/").status_code == 200
+    db.session.scalar(select(User).where(User.username == "fas.diwek")).active = False
+    db.session.commit()
+    response = client.get("/cooperatives/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]

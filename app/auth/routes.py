@@ -13,7 +13,9 @@ from app.navigation import safe_next
 
 @login.user_loader
 def load_user(user_id):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The session's user; a deactivated user is logged out at their next request."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
 
 
 @login.unauthorized_handler
