@@ -37,6 +37,11 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def lower_strip(value):
+    """Filter: trim and lower-case (usernames)."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def strip_or_none(value):
     """Filter: trim, and store an empty optional answer as NULL."""
     return (value.strip() or None) if isinstance(value, str) else value

@@ -135,16 +135,21 @@ def add_user(username, role, districts=(), regency=None, active=True):
     return user
 
 
-@pytest.fixture
-def jombang(app, jombang_regions):
-    """Jombang's regions and 306 cooperatives, and one user per role."""
-    save_regions(db.session, jombang_regions)
+def load_jombang(regions):
+    """Jombang's regions and 306 cooperatives, and the test users (in the current app context)."""
+    save_regions(db.session, regions)
     seed_cooperatives(db.session, JOMBANG)
     add_user("dinas", ADMIN, regency=JOMBANG)
     add_user("supervisor", SUPERVISOR, (DIWEK, WONOSALAM))
     add_user("fas.diwek", FACILITATOR, (DIWEK,))
     add_user("fas.wonosalam", FACILITATOR, (WONOSALAM,))
     db.session.commit()
+
+
+@pytest.fixture
+def jombang(app, jombang_regions):
+    """Jombang's data and one user per role, in the test's database."""
+    load_jombang(jombang_regions)
 
 
 def csrf_token(html):
@@ -206,11 +211,7 @@ def live_server(tmp_path, sqlite_template, jombang_regions):
     shutil.copy(sqlite_template, path)
     app = make_app(f"sqlite:///{path}")
     with app.app_context():
-        save_regions(db.session, jombang_regions)
-        seed_cooperatives(db.session, JOMBANG)
-        add_user("fas.diwek", FACILITATOR, (DIWEK,))
-        add_user("dinas", ADMIN, regency=JOMBANG)
-        db.session.commit()
+        load_jombang(jombang_regions)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -113,7 +113,7 @@ def test_admin_adds_a_facilitator_on_a_phone(page, live_server, shot):
     log_in(page, live_server, "dinas")
     page.get_by_role("link", name="Pengguna").click()
     page.get_by_role("link", name="Tambah pengguna").click()
-    page.get_by_label("Nama pengguna").fill("fas.wonosalam")
+    page.get_by_label("Nama pengguna").fill("pendamping.wonosalam")
     page.get_by_label("Nama lengkap").fill("Pendamping Wonosalam")
     page.get_by_label("Peran").select_option("facilitator")
     page.get_by_label("Wonosalam").check()
@@ -121,9 +121,9 @@ def test_admin_adds_a_facilitator_on_a_phone(page, live_server, shot):
     assert no_horizontal_scroll(page) and small_touch_targets(page) == []
     shot(page, "new-user")
     page.get_by_role("button", name="Simpan").click()
-    expect(page.get_by_role("status")).to_have_text("Pengguna fas.wonosalam ditambahkan.")
+    expect(page.get_by_role("status")).to_have_text("Pengguna pendamping.wonosalam ditambahkan.")
     shot(page, "users")
     with live_server.app.app_context():
-        user = db.session.scalar(select(User).where(User.username == "fas.wonosalam"))
+        user = db.session.scalar(select(User).where(User.username == "pendamping.wonosalam"))
         assert user.role == "facilitator" and [d.name for d in user.districts] == ["Wonosalam"]
         assert user.check_password("rahasia-panjang")

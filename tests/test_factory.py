@@ -2,7 +2,7 @@
 import stat
 
 from app import create_app, instance_secret_key
-from config import Config, TestConfig, database_url
+from config import Config, database_url
 from tests.conftest import make_app
 
 
@@ -53,7 +53,3 @@ def test_config_reads_the_environment(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(config)
-
-
-def test_test_config_has_a_random_key_not_a_constant():
-    assert TestConfig.SECRET_KEY and TestConfig.SECRET_KEY != Config.SECRET_KEY

@@ -42,7 +42,7 @@ def test_htmx_request_with_csrf_header_is_accepted(client, auth, jombang):
 
 
 def test_pages_are_light(client, auth, jombang):
-    """First load of the login and list pages, with CSS and htmx, stays well under 60 KB gzip."""
+    """First load of the cooperative list, with its CSS and htmx, stays well under 60 KB gzip."""
     auth.login("fas.diwek")
     total = 0
     for path in ("/cooperatives/", "/static/app.css", "/static/htmx.min.js"):

@@ -7,11 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.models import ADMIN, ROLES, User
 from app.extensions import db
-from app.forms import BaseForm, choices, strip
-
-
-def lower_strip(value):
-    return value.strip().lower() if isinstance(value, str) else value
+from app.forms import BaseForm, choices, lower_strip, strip
 
 
 class UserForm(BaseForm):

@@ -4,9 +4,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import role_required, scope
-from app.forms import choices
 from app.auth.models import ADMIN, User
 from app.extensions import db
+from app.forms import choices
 from app.users import bp
 from app.users.forms import NewUserForm, UserForm
 from app.users.service import apply_user_form
