@@ -41,6 +41,7 @@ def create_app(config_class):
     from app.auth import bp as auth_bp
     from app.cooperatives import bp as cooperatives_bp
     from app.demo import bp as demo_bp
+    from app.instruments import bp as instruments_bp
     from app.main import bp as main_bp
     from app.regions import bp as regions_bp
     from app.users import bp as users_bp
@@ -48,6 +49,7 @@ def create_app(config_class):
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(cooperatives_bp, url_prefix="/cooperatives")
     app.register_blueprint(users_bp, url_prefix="/users")
+    app.register_blueprint(instruments_bp, url_prefix="/instruments")
     app.register_blueprint(regions_bp)
     app.register_blueprint(demo_bp)
     return app

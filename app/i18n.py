@@ -13,4 +13,5 @@ def init_app(app):
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["number"] = lambda value: "" if value is None else format_decimal(value)
     app.jinja_env.filters["date"] = lambda value: "" if value is None else format_date(value, "long")
+    app.jinja_env.filters["tr"] = lambda text: "" if text is None else text.get(get_locale().language)
     app.jinja_env.filters["datetime"] = lambda value: "" if value is None else format_datetime(value, "medium")

@@ -1,4 +1,5 @@
 """Every model, imported in one place so Flask-Migrate sees all tables."""
 from app.auth.models import User, user_district  # noqa: F401
 from app.cooperatives.models import Cooperative, Officer  # noqa: F401
+from app.instruments.models import InstrumentInUse, InstrumentVersion  # noqa: F401
 from app.regions.models import District, Province, Regency, Village  # noqa: F401

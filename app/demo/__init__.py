@@ -1,4 +1,4 @@
-"""`flask demo load`: Jombang's regions and cooperatives plus one demo user per role."""
+"""`flask demo load`: Jombang's regions and cooperatives, the default instrument, and one demo user per role."""
 import secrets
 
 import click
@@ -9,6 +9,8 @@ from app import ROOT
 from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR, User
 from app.cooperatives.seed import seed_cooperatives
 from app.extensions import db
+from app.instruments.definition import load_text
+from app.instruments.models import publish, version_in_use
 from app.regions.files import read_regions
 from app.regions.models import District
 from app.regions.store import save_regions
@@ -17,6 +19,7 @@ bp = Blueprint("demo", __name__, cli_group="demo")
 
 JOMBANG = "35.17"
 DIWEK, WONOSALAM = "35.17.08", "35.17.05"
+INSTRUMENT_FILE = ROOT / "instruments" / "kdmp-tata-kelola-v1.yaml"
 # username, name, role, kecamatan covered
 DEMO_USERS = (
     ("dinas", "Dinas Koperasi dan Usaha Mikro Jombang", ADMIN, ()),
@@ -27,12 +30,17 @@ DEMO_USERS = (
 
 @bp.cli.command("load")
 def load():
-    """Load Jombang, seed its cooperatives, and (re)set the demo users' passwords; print the logins."""
+    """Load Jombang, seed its cooperatives, publish the default instrument, and (re)set the demo
+    users' passwords; print the logins."""
     counts = save_regions(db.session, read_regions(ROOT / "data" / "regions", JOMBANG))
     created = seed_cooperatives(db.session, JOMBANG)
+    source = INSTRUMENT_FILE.read_text(encoding="utf-8")
+    instrument = load_text(source)
+    publish(db.session, instrument, source, use=version_in_use(db.session, instrument.code) is None)
     logins = [_demo_user(*spec) for spec in DEMO_USERS]
     db.session.commit()
     click.echo(f"Jombang: {counts['village'][0]} villages added, {created} cooperatives created.")
+    click.echo(f"Instrument: new assessments use {version_in_use(db.session, instrument.code).label}.")
     click.echo("Demo logins (new passwords on every run):")
     for username, role, password in logins:
         click.echo(f"  {role:<12} {username:<12} {password}")

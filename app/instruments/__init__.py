@@ -1,0 +1,6 @@
+"""Instruments: the readiness questionnaire as versioned data, its scoring, and `flask instruments`."""
+from flask import Blueprint
+
+bp = Blueprint("instruments", __name__, cli_group="instruments")
+
+from app.instruments import commands, routes  # noqa: E402,F401
