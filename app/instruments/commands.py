@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.instruments import bp
-from app.instruments.definition import InstrumentError, Problem, check_text, load_text
+from app.instruments.definition import Problem, parse_text
 from app.instruments.models import InstrumentVersion, publish, use_version
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -18,15 +18,11 @@ def check(files):
     """List every problem in each instrument FILE; exit 1 if there is any."""
     failed = False
     for path in files:
-        text, problems = _read(path)
-        problems = problems or check_text(text)
-        for problem in problems:
-            click.echo(f"{path}:{problem}", err=True)
+        instrument, problems = _read(path)
         if problems:
             failed = True
             click.echo(f"{path}: {len(problems)} problem(s)", err=True)
         else:
-            instrument = load_text(text)
             click.echo(f"{path}: OK, {instrument.code}: {len(instrument.sections)} sections, "
                        f"{len(instrument.questions)} questions")
     if failed:
@@ -38,16 +34,10 @@ def check(files):
 @click.option("--no-use", is_flag=True, help="Store the version but keep new assessments on the current one.")
 def publish_command(file, no_use):
     """Store FILE as a new immutable version (unless its content is already published)."""
-    text, problems = _read(file)
-    try:
-        instrument = load_text(text) if not problems else None
-    except InstrumentError as exc:
-        problems = exc.problems
+    instrument, problems = _read(file)
     if problems:
-        for problem in problems:
-            click.echo(f"{file}:{problem}", err=True)
         raise SystemExit(f"{file}: not published, {len(problems)} problem(s).")
-    version, created = publish(db.session, instrument, text, use=not no_use)
+    version, created = publish(db.session, instrument, file.read_text(encoding="utf-8"), use=not no_use)
     db.session.commit()
     click.echo(f"{'Published' if created else 'Unchanged, already published as'} {version.label}"
                f"{'; new assessments use it' if not no_use else ''}.")
@@ -68,7 +58,11 @@ def use(code, number):
 
 
 def _read(path):
+    """(instrument, problems) of the file at `path`, each problem echoed as FILE:LINE: place: message."""
     try:
-        return path.read_text(encoding="utf-8"), []
+        instrument, problems = parse_text(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        return "", [Problem(None, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        instrument, problems = None, [Problem(None, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    for problem in problems:
+        click.echo(f"{path}:{problem}", err=True)
+    return instrument, problems

@@ -2,7 +2,8 @@
 
 Plain Python (pydantic and PyYAML; no Flask, no database). An instrument is sections of
 questions, readiness levels, gates that cap the level, and the Bimtek topics each section
-trains. `check_text` returns the problems of a YAML text; `load_text` returns the instrument.
+trains. `parse_text` reads a YAML text into the instrument and its problems, each with its
+place; `load_text` returns the instrument or raises InstrumentError.
 """
 import hashlib
 import json
@@ -227,9 +228,13 @@ class Instrument(Model):
     def level(self, code):
         return next(level for level in self.levels if level.code == code)
 
+    def to_data(self):
+        """Plain JSON-ready data that model_validate reads back into an equal instrument."""
+        return self.model_dump(mode="json", exclude_none=True)
+
     def fingerprint(self):
         """SHA-256 of the content, blind to YAML layout and comments: equal content, equal print."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        text = json.dumps(self.to_data(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -252,18 +257,14 @@ class InstrumentError(ValueError):
 
 def load_text(text):
     """The instrument in a YAML text; raises InstrumentError listing every problem."""
-    instrument, problems = _parse(text)
+    instrument, problems = parse_text(text)
     if problems:
         raise InstrumentError(problems)
     return instrument
 
 
-def check_text(text):
-    """Every problem in a YAML instrument text, in file order."""
-    return _parse(text)[1]
-
-
-def _parse(text):
+def parse_text(text):
+    """(instrument, []) for a good YAML text, or (None, every problem in file order)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

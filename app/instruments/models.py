@@ -68,7 +68,7 @@ def publish(session, instrument, source, use=True):
                               .where(InstrumentVersion.code == instrument.code)) or 0
         version = InstrumentVersion(code=instrument.code, number=last + 1, title=instrument.title.id,
                                     fingerprint=instrument.fingerprint(),
-                                    definition=instrument.model_dump(mode="json"), source=source)
+                                    definition=instrument.to_data(), source=source)
         session.add(version)
         session.flush()
     if use:
