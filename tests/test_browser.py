@@ -17,9 +17,13 @@ def no_horizontal_scroll(page):
 
 
 def small_touch_targets(page):
-    """Visible buttons, inputs and links in the main area smaller than 44 px tall."""
-    return page.evaluate("""() => [...document.querySelectorAll('main button, main input, main select, main .cards a, main .button')]
-        .filter(el => el.offsetParent !== null && el.type !== 'hidden' && el.type !== 'checkbox')
+    """Visible buttons, inputs and links in the main area smaller than 44 px tall.
+
+    Check boxes and radio buttons are measured by the label around them, which is what the thumb hits.
+    """
+    return page.evaluate("""() => [...document.querySelectorAll(
+            'main button, main input, main select, main .cards a, main .button, main .choice, main label.check')]
+        .filter(el => el.offsetParent !== null && !['hidden', 'checkbox', 'radio'].includes(el.type))
         .filter(el => el.getBoundingClientRect().height < 44)
         .map(el => el.outerHTML.slice(0, 80))""")
 
@@ -127,3 +131,21 @@ def test_admin_adds_a_facilitator_on_a_phone(page, live_server, shot):
         user = db.session.scalar(select(User).where(User.username == "pendamping.wonosalam"))
         assert user.role == "facilitator" and [d.name for d in user.districts] == ["Wonosalam"]
         assert user.check_password("rahasia-panjang")
+
+
+def test_admin_previews_the_instrument_on_a_phone(page, live_server, shot):
+    from app import ROOT
+    from app.instruments.definition import load_text
+    from app.instruments.models import publish
+    source = (ROOT / "instruments" / "kdmp-tata-kelola-v1.yaml").read_text(encoding="utf-8")
+    with live_server.app.app_context():
+        publish(db.session, load_text(source), source)
+        db.session.commit()
+    log_in(page, live_server, "dinas")
+    page.get_by_role("link", name="Instrumen").click()
+    page.get_by_role("link", name="Kesiapan Tata Kelola").click()
+    expect(page.locator("fieldset.question")).to_have_count(44)
+    page.locator("#q-B3").get_by_text("Menjelaskan dengan benar 3 dari 4 pokok AD").click()  # the rubric line is the target
+    expect(page.locator("#q-B3 input[value='3']")).to_be_checked()
+    assert small_touch_targets(page) == [] and no_horizontal_scroll(page)
+    shot(page, "instrument-preview")
