@@ -260,3 +260,35 @@ def test_improving_one_answer_never_lowers_the_total_or_the_level(case):
     assert new.total >= old.total - 1e-9
     rank = [level.code for level in instrument.levels]
     assert rank.index(new.level) >= rank.index(old.level)
+
+
+SMALL = load_text("""
+code: kecil
+title: {id: Kecil, en: Small}
+levels: [{code: rendah, label: {id: Rendah, en: Low}, min: 0}, {code: tinggi, label: {id: Tinggi, en: High}, min: 50}]
+sections:
+  - code: S
+    title: {id: Satu, en: One}
+    weight: 100
+    questions:
+      - {code: kind, type: choice, text: {id: Jenis, en: Kind}, options: [
+          {code: desa, label: {id: Desa, en: Village}, score: 1},
+          {code: kelurahan, label: {id: Kelurahan, en: Urban village}, score: 0.5}]}
+      - {code: units, type: count, target: 4, text: {id: Unit, en: Units}}
+      - {code: when, type: date, text: {id: Tanggal, en: Date}, required: true}
+      - {code: note, type: text, text: {id: Catatan, en: Note}}
+      - {code: urban, type: yesno, text: {id: Kota, en: Urban}, show_if: {question: kind, differs: desa}}
+      - {code: busy, type: scale, text: {id: Sibuk, en: Busy}, show_if: {question: units, at_least: 2},
+         rubric: {0: {id: a, en: a}, 1: {id: b, en: b}, 2: {id: c, en: c}, 3: {id: d, en: d}, 4: {id: e, en: e}}}
+""")
+
+
+def test_choice_count_date_text_and_each_relevance_operator():
+    answers = {"kind": "kelurahan", "units": 1, "when": date(2025, 10, 14), "note": "x", "urban": True, "busy": 4}
+    result = score(SMALL, answers)
+    # busy hidden (units 1 < 2); urban shown (kind differs from desa); date and text not scored
+    assert result.total == pytest.approx(100 * (0.5 + 0.25 + 1) / 3) and result.level == "tinggi"
+    result = score(SMALL, {**answers, "kind": "desa", "units": 2})
+    # urban hidden now; busy shown: (1 + .5 + 1) / 3
+    assert result.total == pytest.approx(100 * 2.5 / 3)
+    assert score(SMALL, {"kind": "desa"}).missing == ("units", "when")  # note is optional, the date required
