@@ -141,7 +141,7 @@ def test_publish_stores_a_version_and_a_changed_file_makes_a_new_one(app, runner
 def test_a_published_version_cannot_be_changed_or_deleted(app):
     version, created = publish(db.session, load_text(DEFAULT_TEXT), DEFAULT_TEXT)
     db.session.commit()
-    version.title = "Diubah"
+    version.source = "# diubah\n" + DEFAULT_TEXT
     with pytest.raises(ValueError, match="cannot change"):
         db.session.commit()
     db.session.rollback()
@@ -149,7 +149,7 @@ def test_a_published_version_cannot_be_changed_or_deleted(app):
     with pytest.raises(ValueError, match="cannot change"):
         db.session.commit()
     db.session.rollback()
-    assert [v.title for v in versions()] == ["Kesiapan Tata Kelola Koperasi Desa/Kelurahan Merah Putih"]
+    assert [v.source for v in versions()] == [DEFAULT_TEXT]
 
 
 def test_a_broken_file_is_not_published(app, runner, tmp_path):

@@ -18,7 +18,6 @@ class InstrumentVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40))
     number: Mapped[int]
-    title: Mapped[str] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))
     definition: Mapped[dict] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(Text)  # the YAML as published, comments included
@@ -66,8 +65,7 @@ def publish(session, instrument, source, use=True):
     if created:
         last = session.scalar(select(func.max(InstrumentVersion.number))
                               .where(InstrumentVersion.code == instrument.code)) or 0
-        version = InstrumentVersion(code=instrument.code, number=last + 1, title=instrument.title.id,
-                                    fingerprint=instrument.fingerprint(),
+        version = InstrumentVersion(code=instrument.code, number=last + 1, fingerprint=instrument.fingerprint(),
                                     definition=instrument.to_data(), source=source)
         session.add(version)
         session.flush()

@@ -21,7 +21,6 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('definition', sa.JSON(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
