@@ -38,6 +38,7 @@ def create_app(config_class):
     i18n.init_app(app)
     errors.init_app(app)
 
+    from app.assessments import bp as assessments_bp
     from app.auth import bp as auth_bp
     from app.cooperatives import bp as cooperatives_bp
     from app.demo import bp as demo_bp
@@ -48,6 +49,7 @@ def create_app(config_class):
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(cooperatives_bp, url_prefix="/cooperatives")
+    app.register_blueprint(assessments_bp, url_prefix="/assessments")
     app.register_blueprint(users_bp, url_prefix="/users")
     app.register_blueprint(instruments_bp, url_prefix="/instruments")
     app.register_blueprint(regions_bp)

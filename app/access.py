@@ -1,7 +1,7 @@
 """Who may see what: the one place that scopes data to a user's area and role.
 
 Every view goes through `scope()` for data and `role_required` for actions, so a user
-never sees another area's cooperatives, users or kecamatan. Out-of-area records are 404,
+never sees another area's cooperatives, assessments, users or kecamatan. Out-of-area records are 404,
 not 403, so their existence is not revealed.
 """
 from functools import wraps
@@ -52,6 +52,15 @@ class Scope:
 
     def cooperative_or_404(self, cooperative_id):
         return db.one_or_404(self.cooperatives().where(Cooperative.id == cooperative_id))
+
+    def assessments(self):
+        """Assessments of the cooperatives in this user's area."""
+        from app.assessments.models import Assessment  # here: assessments' views import this module
+        return Assessment.listing().where(self.district_clause())
+
+    def assessment_or_404(self, assessment_id):
+        from app.assessments.models import Assessment
+        return db.one_or_404(self.assessments().where(Assessment.id == assessment_id))
 
     def users(self):
         """Users an admin may manage: those of their regency, by assignment or by kecamatan."""

@@ -3,6 +3,7 @@ from flask import make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
 
 from app.extensions import db
 
@@ -11,7 +12,7 @@ MESSAGES = {
     403: _l("Anda tidak berhak membuka halaman ini."),
     404: _l("Halaman tidak ditemukan, atau di luar wilayah Anda."),
     405: _l("Cara membuka halaman ini tidak didukung."),
-    413: _l("Berkas terlalu besar."),
+    413: _l("Berkas terlalu besar: paling besar 10 MB."),
     500: _l("Terjadi kesalahan di server. Data yang sudah tersimpan tetap aman; coba lagi."),
 }
 
@@ -20,9 +21,15 @@ def render_error(status, message=None):
     """The error page, with a status and a message in the user's language.
 
     An htmx request gets the page too, swapped into the whole body (see htmx-config in
-    base.html), so a failed action never leaves the screen silently unchanged.
+    base.html), so a failed action never leaves the screen silently unchanged. A too-large
+    upload only adds the message to what it was sent from: the form around it stays usable.
     """
-    response = make_response(render_template("error.html", status=status, message=message or MESSAGES[status]), status)
+    message = message or MESSAGES[status]
+    if request.htmx and status == 413:
+        response = make_response(render_block("error.html", "alert", message=message), status)
+        response.headers["HX-Reswap"] = "beforeend"
+        return response
+    response = make_response(render_template("error.html", status=status, message=message), status)
     if request.htmx:
         response.headers["HX-Retarget"] = "body"
         response.headers["HX-Reswap"] = "innerHTML"

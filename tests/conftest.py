@@ -162,7 +162,12 @@ class Auth:
         self.client = client
 
     def login(self, username, password=PASSWORD, **extra):
-        token = csrf_token(self.client.get("/auth/login").get_data(as_text=True))
+        """Log in as `username`, logging out whoever was logged in."""
+        page = self.client.get("/auth/login", follow_redirects=True)
+        if page.request.path != "/auth/login":
+            self.client.post("/auth/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+            page = self.client.get("/auth/login")
+        token = csrf_token(page.get_data(as_text=True))
         return self.client.post("/auth/login", data={
             "csrf_token": token, "username": username, "password": password, **extra})
 

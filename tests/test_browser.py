@@ -33,7 +33,8 @@ def log_in(page, live_server, username="fas.diwek"):
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
-    expect(page).to_have_url(live_server.url + "/cooperatives/")
+    home = "/assessments/" if username.startswith("fas.") else "/cooperatives/"
+    expect(page).to_have_url(live_server.url + home)
 
 
 def test_facilitator_logs_in_and_searches_on_a_phone(page, live_server, shot):
@@ -49,6 +50,9 @@ def test_facilitator_logs_in_and_searches_on_a_phone(page, live_server, shot):
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_label("Ingat saya di perangkat ini").check()
     page.get_by_role("button", name="Masuk").click()
+    expect(page).to_have_url(live_server.url + "/assessments/")
+    expect(page.get_by_role("heading", name="Kunjungan saya")).to_be_visible()
+    page.get_by_role("link", name="Koperasi").click()
     expect(page).to_have_url(live_server.url + "/cooperatives/")
     expect(page.locator("#results")).to_contain_text("Kec. Diwek")
     expect(page.locator("#results")).not_to_contain_text("Kec. Wonosalam")
@@ -85,9 +89,12 @@ def test_usable_at_320_px(browser, live_server, shot):
     shot(page, "login")
     log_in(page, live_server)
     assert no_horizontal_scroll(page) and small_touch_targets(page) == []
+    shot(page, "visits")
+    page.get_by_role("link", name="Koperasi").click()
+    assert no_horizontal_scroll(page) and small_touch_targets(page) == []
     shot(page, "cooperatives")
     page.locator("#results .cards a").first.click()
-    expect(page.get_by_role("heading", level=2).first).to_have_text("Profil")
+    expect(page.get_by_role("heading", name="Profil")).to_be_visible()
     assert no_horizontal_scroll(page)
     shot(page, "cooperative")
     context.close()
@@ -95,6 +102,7 @@ def test_usable_at_320_px(browser, live_server, shot):
 
 def test_expired_session_during_search_lands_on_login(page, live_server, shot):
     log_in(page, live_server)
+    page.goto(live_server.url + "/cooperatives/")
     page.context.clear_cookies()
     page.get_by_label("Cari nama desa/kelurahan atau kecamatan").press_sequentially("cuk", delay=50)
     expect(page).to_have_url(live_server.url + "/auth/login?next=/cooperatives/?q%3Dcuk")

@@ -5,6 +5,7 @@ from flask_login import login_required
 from sqlalchemy import or_
 
 from app.access import role_required, scope
+from app.assessments.models import Assessment
 from app.auth.models import ADMIN
 from app.cooperatives import bp
 from app.cooperatives.forms import BLANK_OFFICER_ROWS, CooperativeForm
@@ -32,9 +33,10 @@ def index():
 @bp.get("/<int:cooperative_id>")
 @login_required
 def show(cooperative_id):
-    """A cooperative's profile, with its pengurus and pengawas."""
+    """A cooperative's profile, its pengurus and pengawas, and its assessments with their scores."""
     cooperative = scope().cooperative_or_404(cooperative_id)
-    return render_template("cooperatives/show.html", cooperative=cooperative)
+    assessments = db.session.scalars(scope().assessments().where(Assessment.cooperative_id == cooperative.id))
+    return render_template("cooperatives/show.html", cooperative=cooperative, assessments=assessments.all())
 
 
 @bp.route("/<int:cooperative_id>/edit", methods=["GET", "POST"])

@@ -7,7 +7,9 @@ place; `load_text` returns the instrument or raises InstrumentError.
 """
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, ClassVar, Literal, Union
 
 import yaml
@@ -83,6 +85,16 @@ class NotApplicable:
 
 
 NA = NotApplicable()
+COUNT_CEILING = 1_000_000  # no village cooperative counts more of anything
+TEXT_LIMIT = 2000
+
+
+class AnswerError(ValueError):
+    """Why a typed-in answer is refused: `code` names the reason, `limit` the bound broken, if any."""
+
+    def __init__(self, code, limit=None):
+        super().__init__(code)
+        self.code, self.limit = code, limit
 
 
 class Question(Model):
@@ -101,12 +113,28 @@ class Question(Model):
         """The answer's score in [0, 1]."""
         raise NotImplementedError
 
+    def parse(self, raw):
+        """The answer typed or tapped in as text (the form value), or AnswerError."""
+        raise NotImplementedError
+
+    def encode(self, value):
+        """The stored text of an answer; parse(encode(value)) == value."""
+        return str(value)
+
 
 class YesNo(Question):
     type: Literal["yesno"]
 
     def item_score(self, value):
         return 1.0 if value else 0.0
+
+    def parse(self, raw):
+        if raw not in ("yes", "no"):
+            raise AnswerError("not_an_option")
+        return raw == "yes"
+
+    def encode(self, value):
+        return "yes" if value else "no"
 
 
 class Scale(Question):
@@ -128,6 +156,11 @@ class Scale(Question):
     def item_score(self, value):
         return value / 4
 
+    def parse(self, raw):
+        if raw not in ("0", "1", "2", "3", "4"):
+            raise AnswerError("not_an_option")
+        return int(raw)
+
 
 class Count(Question):
     """A whole number n >= 0 scoring min(n / target, 1), or 0 below `floor`."""
@@ -145,6 +178,17 @@ class Count(Question):
     def item_score(self, value):
         return 0.0 if value < self.floor else min(value / self.target, 1.0)
 
+    def parse(self, raw):
+        raw = raw.strip()
+        if not re.fullmatch(r"[+-]?[0-9]{1,12}", raw):
+            raise AnswerError("not_a_whole_number")
+        value, limit = int(raw), self.max or COUNT_CEILING
+        if value < 0:
+            raise AnswerError("negative")
+        if value > limit:
+            raise AnswerError("too_large", limit)
+        return value
+
 
 class Option(Model):
     code: Code
@@ -160,17 +204,39 @@ class Choice(Question):
     def item_score(self, value):
         return next(option.score for option in self.options if option.code == value)
 
+    def parse(self, raw):
+        if raw not in {option.code for option in self.options}:
+            raise AnswerError("not_an_option")
+        return raw
+
 
 class Date(Question):
     type: Literal["date"]
     required: bool = False
     scored: ClassVar[bool] = False
 
+    def parse(self, raw):
+        try:
+            value = date.fromisoformat(raw.strip())
+        except ValueError:
+            raise AnswerError("not_a_date") from None
+        if not 1945 <= value.year <= 2100:
+            raise AnswerError("not_a_date")
+        return value
+
+    def encode(self, value):
+        return value.isoformat()
+
 
 class FreeText(Question):
     type: Literal["text"]
     required: bool = False
     scored: ClassVar[bool] = False
+
+    def parse(self, raw):
+        if len(raw) > TEXT_LIMIT:
+            raise AnswerError("too_long", TEXT_LIMIT)
+        return raw
 
 
 AnyQuestion = Annotated[Union[YesNo, Scale, Count, Choice, Date, FreeText], Field(discriminator="type")]

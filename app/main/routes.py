@@ -2,15 +2,16 @@
 from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 
+from app.auth.models import FACILITATOR
 from app.main import bp
 from app.navigation import safe_next
 
 
 @bp.get("/")
 def index():
-    """Send a user to their cooperatives, or to the login page."""
+    """Send a facilitator to their visits, others to their cooperatives, anonymous users to log in."""
     if current_user.is_authenticated:
-        return redirect(url_for("cooperatives.index"))
+        return redirect(url_for("assessments.index" if current_user.role == FACILITATOR else "cooperatives.index"))
     return redirect(url_for("auth.login_page"))
 
 

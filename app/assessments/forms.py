@@ -1,0 +1,66 @@
+"""The start-of-visit form, and the messages for refused answers and photos."""
+import uuid
+from datetime import date
+
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, FloatField, HiddenField, SelectMultipleField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.forms import BaseForm, choices, strip
+
+ANSWER_ERRORS = {
+    "not_a_whole_number": _l("Isi dengan bilangan bulat, misalnya 12."),
+    "negative": _l("Jumlah tidak boleh negatif."),
+    "too_large": _l("Jumlah paling banyak %(limit)s."),
+    "not_an_option": _l("Pilih salah satu pilihan yang tersedia."),
+    "not_a_date": _l("Tanggal tidak valid."),
+    "too_long": _l("Paling banyak %(limit)s karakter."),
+    "not_applicable": _l("Pertanyaan ini tidak dapat dijawab \"Tidak berlaku\"."),
+}
+PHOTO_ERRORS = {
+    "too_large": _l("Foto terlalu besar: paling besar 10 MB."),
+    "not_an_image": _l("Berkas ini bukan foto. Pilih gambar JPEG atau PNG."),
+    "too_many_pixels": _l("Ukuran gambar terlalu besar untuk diproses."),
+}
+
+
+def answer_message(error):
+    """The refused answer's reason in the user's language."""
+    return str(ANSWER_ERRORS[error.code]) % {"limit": format_decimal(error.limit or 0)}
+
+
+class StartForm(BaseForm):
+    """Start of a visit: the browser's assessment id, the date, who was there, and where."""
+    id = HiddenField(validators=[DataRequired()])
+    visit_date = DateField(_l("Tanggal kunjungan"), default=date.today, validators=[DataRequired()])
+    present = SelectMultipleField(_l("Pengurus/pengawas yang hadir"), validate_choice=True,
+                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    others = TextAreaField(_l("Hadir lainnya (satu nama per baris)"), filters=[strip], validators=[Length(max=1000)])
+    latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(validators=[Optional(), NumberRange(-180, 180)])
+    accuracy_m = FloatField(validators=[Optional(), NumberRange(0, 100_000)])
+
+    def __init__(self, cooperative, **kwargs):
+        super().__init__(**kwargs)
+        self.present.choices = choices((label, label) for label in officer_labels(cooperative))
+        if not self.id.data:
+            self.id.data = str(uuid.uuid4())  # without JavaScript; the page's script replaces it
+
+    def validate_id(self, field):
+        try:
+            field.data = uuid.UUID(field.data)
+        except (TypeError, ValueError):
+            raise ValidationError(_l("Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")) from None
+
+    def validate_visit_date(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(_l("Tanggal kunjungan tidak boleh di masa depan."))
+
+    def attendees(self):
+        return [*self.present.data, *(line.strip() for line in (self.others.data or "").splitlines() if line.strip())]
+
+
+def officer_labels(cooperative):
+    return [f"{officer.name} ({officer.role_label})" for officer in cooperative.officers]

@@ -1,0 +1,122 @@
+"""An assessment: one facilitator's visit to one cooperative, answered with one instrument version."""
+import uuid
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text, Uuid, select
+from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
+
+from app.auth.models import User
+from app.cooperatives.models import Cooperative, utcnow
+from app.extensions import db
+from app.instruments.definition import NA
+from app.instruments.models import InstrumentVersion
+from app.regions.models import Village
+
+DRAFT, SUBMITTED, RETURNED, APPROVED = "draft", "submitted", "returned", "approved"
+STATUSES = {
+    DRAFT: _l("Draf"),
+    SUBMITTED: _l("Dikirim"),
+    RETURNED: _l("Dikembalikan"),
+    APPROVED: _l("Disetujui"),
+}
+EDITABLE = (DRAFT, RETURNED)
+
+
+class Assessment(db.Model):
+    # The browser makes the id, so a retried or offline start names the same assessment.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
+    instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_version.id"))
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    visit_date: Mapped[date]
+    attendees: Mapped[list] = mapped_column(JSON, default=list)  # pengurus/pengawas present, as "Name (position)"
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    # The result as submitted: total, level, and per section {score, completeness}; gates applied.
+    score: Mapped[float | None] = mapped_column(Float)
+    level: Mapped[str | None] = mapped_column(String(40))
+    result: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    cooperative: Mapped[Cooperative] = relationship()
+    instrument_version: Mapped[InstrumentVersion] = relationship()
+    facilitator: Mapped[User] = relationship()
+    answers: Mapped[list["Answer"]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
+    notes: Mapped[list["SectionNote"]] = relationship(cascade="all, delete-orphan")
+    photos: Mapped[list["Photo"]] = relationship(cascade="all, delete-orphan", order_by="Photo.created_at")
+
+    @property
+    def instrument(self):
+        return self.instrument_version.instrument
+
+    @property
+    def status_label(self):
+        return STATUSES[self.status]
+
+    @property
+    def editable(self):
+        return self.status in EDITABLE
+
+    def values(self):
+        """Typed answers by question code, NA for "Tidak berlaku": what scoring reads."""
+        instrument = self.instrument
+        return {a.question_code: NA if a.not_applicable else instrument.question(a.question_code).parse(a.value)
+                for a in self.answers}
+
+    def form_values(self):
+        """({code: stored text}, {codes answered "Tidak berlaku"}): what the form controls show."""
+        return ({a.question_code: a.value for a in self.answers if not a.not_applicable},
+                {a.question_code for a in self.answers if a.not_applicable})
+
+    def note(self, section_code):
+        return next((n.text for n in self.notes if n.section_code == section_code), "")
+
+    def photos_of(self, question_code):
+        return [p for p in self.photos if p.question_code == question_code]
+
+    @staticmethod
+    def listing():
+        """Assessments with their cooperative, village and kecamatan, newest first."""
+        return (select(Assessment)
+                .join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
+                .options(contains_eager(Assessment.cooperative).contains_eager(Cooperative.village)
+                         .contains_eager(Village.district))
+                .order_by(Assessment.updated_at.desc()))
+
+
+class Answer(db.Model):
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    question_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)  # the question's encode(); None when not applicable
+    not_applicable: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+
+
+class SectionNote(db.Model):
+    """The facilitator's notes on one section of one assessment."""
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    section_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Photo(db.Model):
+    """An evidence photo, stored as a resized JPEG under instance/photos/, never in static/."""
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), index=True)
+    question_code: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]  # bytes of the stored JPEG
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def filename(self):
+        return f"{self.assessment_id}/{self.id}.jpg"

@@ -1,0 +1,92 @@
+"""Turn an uploaded phone photo into a small, upright JPEG with no metadata (plain Python and Pillow)."""
+import io
+import struct
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+MAX_BYTES = 10 * 1024 * 1024  # originals up to 10 MB
+MAX_SIDE = 1600  # stored photos: longest side at most 1,600 px
+MAX_PIXELS = 50_000_000  # refuse decompression bombs above this many pixels
+QUALITY = 82
+# Pillow plugin ids: "JPEG" also opens the MPO files many Android cameras write.
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+# What Pillow's decoders raise on damaged or hostile data.
+UNREADABLE = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error)
+
+
+class PhotoError(ValueError):
+    """Why an upload is not an acceptable photo; `code` is one of: "too_large", "not_an_image", "too_many_pixels"."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A processed photo: JPEG bytes and their size in pixels."""
+
+    jpeg: bytes
+    width: int
+    height: int
+
+
+def read_limited(stream, limit=MAX_BYTES) -> bytes:
+    """Read at most limit bytes from a file-like object; raise PhotoError("too_large") if there is more."""
+    chunks, size = [], 0
+    # One byte past the limit tells "exactly limit" from "more"; loop because read() may return less.
+    while size <= limit:
+        chunk = stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise PhotoError("too_large")
+    return b"".join(chunks)
+
+
+def process_photo(data: bytes) -> Photo:
+    """A JPEG of at most MAX_SIDE px on its longest side, upright, with EXIF and all other metadata removed."""
+    if len(data) > MAX_BYTES:
+        raise PhotoError("too_large")
+    try:
+        # Image.MAX_IMAGE_PIXELS is process-wide, so turn Pillow's bomb warning into an error only here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = _decode(data)
+    except PhotoError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError("too_many_pixels") from None
+    except UNREADABLE:
+        raise PhotoError("not_an_image") from None
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    ImageOps.exif_transpose(image, in_place=True)
+    image = _flatten(image)
+    image.info.clear()  # Pillow's JPEG writer copies a "comment" from info, so nothing may remain
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=QUALITY, optimize=True, progressive=True)
+    return Photo(out.getvalue(), image.width, image.height)
+
+
+def _decode(data):
+    image = Image.open(io.BytesIO(data), formats=FORMATS)  # reads the header only
+    if image.width * image.height > MAX_PIXELS:
+        raise PhotoError("too_many_pixels")
+    scale = max(image.size) / MAX_SIDE
+    if scale > 1:
+        # A JPEG can decode at 1/2, 1/4 or 1/8 size: a 50 MP photo then needs a quarter of the memory.
+        # Twice the final size keeps the LANCZOS step that follows as sharp as a full decode.
+        image.draft(None, (int(2 * image.width / scale), int(2 * image.height / scale)))
+    image.load()  # decode everything now, so a truncated file fails here
+    return image
+
+
+def _flatten(image):
+    if not image.has_transparency_data:
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")

@@ -1,0 +1,120 @@
+"""Starting, answering and submitting assessments: the rules between the views and the database."""
+import uuid
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from app.assessments.models import DRAFT, EDITABLE, SUBMITTED, Answer, Assessment, Photo, SectionNote
+from app.cooperatives.models import utcnow
+from app.extensions import db
+from app.instruments.definition import AnswerError
+from app.instruments.scoring import score
+
+
+class StartConflict(Exception):
+    """The assessment id is already taken by another facilitator or cooperative."""
+
+
+def start(assessment_id, cooperative, facilitator, version, **details):
+    """The assessment `assessment_id`, created unless it exists: a retried start makes one assessment."""
+    existing = db.session.get(Assessment, assessment_id)
+    if existing is None:
+        assessment = Assessment(id=assessment_id, cooperative=cooperative, facilitator=facilitator,
+                                instrument_version=version, status=DRAFT, **details)
+        db.session.add(assessment)
+        try:
+            db.session.commit()
+            return assessment
+        except IntegrityError:  # a double tap's twin request created it first
+            db.session.rollback()
+            existing = db.session.get(Assessment, assessment_id)
+    if existing.facilitator_id != facilitator.id or existing.cooperative_id != cooperative.id:
+        raise StartConflict
+    return existing
+
+
+def parse_answer(question, raw, not_applicable):
+    """(stored value, not_applicable) for a form value; (None, False) clears it. Raises AnswerError."""
+    if not_applicable:
+        if not question.not_applicable:
+            raise AnswerError("not_applicable")
+        return None, True
+    if raw is None or not raw.strip():
+        return None, False
+    return question.encode(question.parse(raw)), False
+
+
+def save_answer(assessment, question, stored):
+    """Store one parsed answer (from parse_answer), or delete it when cleared."""
+    value, not_applicable = stored
+    answer = db.session.get(Answer, (assessment.id, question.code))
+    if value is None and not not_applicable:
+        if answer is not None:
+            db.session.delete(answer)
+    else:
+        answer = answer or Answer(assessment_id=assessment.id, question_code=question.code)
+        answer.value, answer.not_applicable, answer.updated_at = value, not_applicable, utcnow()
+        db.session.add(answer)
+    assessment.updated_at = utcnow()
+
+
+def save_note(assessment, section_code, text):
+    note = db.session.get(SectionNote, (assessment.id, section_code))
+    if note is None:
+        note = SectionNote(assessment_id=assessment.id, section_code=section_code, text=text)
+        db.session.add(note)
+    note.text, note.updated_at = text, utcnow()
+    assessment.updated_at = utcnow()
+
+
+def save_section(assessment, section, form):
+    """Save every answer of a whole-section form post, or none: returns {code: AnswerError}."""
+    not_applicable = set(form.getlist("na"))
+    parsed, errors = [], {}
+    for question in section.questions:
+        if question.code in form or question.code in not_applicable:
+            try:
+                parsed.append((question, parse_answer(question, form.get(question.code), question.code in not_applicable)))
+            except AnswerError as error:
+                errors[question.code] = error
+    if errors:
+        return errors
+    for question, stored in parsed:
+        save_answer(assessment, question, stored)
+    if "notes" in form:
+        save_note(assessment, section.code, form["notes"].strip())
+    db.session.commit()
+    return {}
+
+
+def store_photo(assessment, question_code, photo, folder):
+    """Keep a processed photo: the JPEG under `folder`, its row in the session (the caller commits)."""
+    row = Photo(id=uuid.uuid4(), assessment_id=assessment.id, question_code=question_code,
+                width=photo.width, height=photo.height, size=len(photo.jpeg))
+    path = Path(folder) / row.filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    partial.write_bytes(photo.jpeg)
+    partial.replace(path)  # never a half-written photo under its real name
+    db.session.add(row)
+    assessment.updated_at = utcnow()
+    return row
+
+
+def result_of(assessment):
+    """The scoring Result of the assessment's current answers."""
+    return score(assessment.instrument, assessment.values(), assessment.instrument_version.number)
+
+
+def submit(assessment):
+    """Submit and lock a complete assessment with its result. Only one of two racing submits applies."""
+    result = result_of(assessment)
+    if assessment.editable and result.complete:
+        db.session.execute(update(Assessment).where(
+            Assessment.id == assessment.id, Assessment.status.in_(EDITABLE)).values(
+            status=SUBMITTED, submitted_at=utcnow(), score=result.total, level=result.level, result={
+                "sections": {s.code: {"score": s.score, "completeness": s.completeness} for s in result.sections},
+                "uncapped_level": result.uncapped_level, "gates": list(result.gates)}))
+        db.session.commit()
+    return result

@@ -1,0 +1,366 @@
+"""The facilitator's assessment over real HTTP: start, autosave, whole-section posts, summary, submit."""
+import gzip
+import io
+import uuid
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from app import ROOT
+from app.assessments.models import Answer, Assessment, Photo, SectionNote
+from app.extensions import db
+from app.instruments.definition import load_text
+from app.instruments.models import publish
+from app.instruments.scoring import score
+from tests.conftest import DIWEK, WONOSALAM, csrf_token
+
+SOURCE = (ROOT / "instruments" / "kdmp-tata-kelola-v1.yaml").read_text(encoding="utf-8")
+INSTRUMENT = load_text(SOURCE)
+
+
+@pytest.fixture
+def field(app, jombang, client, auth, tmp_path):
+    """The default instrument published, and the Diwek facilitator logged in."""
+    app.config["PHOTO_FOLDER"] = str(tmp_path / "photos")
+    publish(db.session, INSTRUMENT, SOURCE)
+    db.session.commit()
+    auth.login("fas.diwek")
+    return Field(client, auth)
+
+
+class Field:
+    """Drives the facilitator's pages the way the browser does."""
+
+    def __init__(self, client, auth):
+        self.client, self.auth = client, auth
+        self.token = auth.token("/assessments/")
+
+    def cooperative(self, district=DIWEK):
+        from app.cooperatives.models import Cooperative
+        from app.regions.models import Village
+        return db.session.scalar(select(Cooperative.id).join(Cooperative.village)
+                                 .where(Village.district_code == district).order_by(Cooperative.id))
+
+    def start(self, assessment_id=None, cooperative_id=None, **data):
+        assessment_id = assessment_id or str(uuid.uuid4())
+        return assessment_id, self.client.post(f"/assessments/new/{cooperative_id or self.cooperative()}", data={
+            "csrf_token": self.token, "id": assessment_id, "visit_date": "2025-10-14", **data})
+
+    def save(self, assessment_id, code, value=None, na=False, token=None):
+        data = {} if value is None else {code: value}
+        if na:
+            data["na"] = code
+        return self.client.post(f"/assessments/{assessment_id}/answers/{code}", data=data,
+                                headers={"HX-Request": "true", "X-CSRFToken": token or self.token})
+
+
+def answers(assessment_id):
+    db.session.expire_all()
+    return {a.question_code: (None if a.not_applicable else a.value)
+            for a in db.session.scalars(select(Answer).where(Answer.assessment_id == uuid.UUID(assessment_id)))}
+
+
+def assessment(assessment_id):
+    db.session.expire_all()
+    return db.session.get(Assessment, uuid.UUID(assessment_id))
+
+
+BEST = {q.code: {"yesno": "yes", "scale": "4", "count": str(getattr(q, "target", 0))}[q.type]
+        for q in INSTRUMENT.questions}
+
+
+def test_start_records_the_visit_and_a_retry_with_the_same_uuid_makes_one_assessment(field):
+    assessment_id, response = field.start(others="Pak Budi\n\nBu Sri", latitude="-7.5921", longitude="112.2340",
+                                          accuracy_m="12")
+    assert response.status_code == 302 and response.location == f"/assessments/{assessment_id}/sections/A"
+    _, again = field.start(assessment_id)
+    assert again.location == response.location
+    assert db.session.scalar(select(func.count()).select_from(Assessment)) == 1
+    started = assessment(assessment_id)
+    assert (started.visit_date.isoformat(), started.attendees, started.status) == ("2025-10-14", ["Pak Budi", "Bu Sri"], "draft")
+    assert (started.latitude, started.longitude, started.accuracy_m) == (-7.5921, 112.234, 12)
+    assert started.instrument_version.number == 1 and started.facilitator.username == "fas.diwek"
+
+
+def test_start_refuses_bad_input_with_indonesian_messages(field):
+    _, response = field.start(visit_date="2099-01-01", latitude="91")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Tanggal kunjungan tidak boleh di masa depan." in html
+    assert "Lokasi tidak valid dan tidak disimpan." in html and 'name="latitude" value=""' in html
+    assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
+
+
+def test_start_is_for_facilitators_in_their_own_kecamatan(field, client, auth):
+    _, response = field.start(cooperative_id=field.cooperative(WONOSALAM))
+    assert response.status_code == 404
+    auth.login("supervisor")
+    assert client.get(f"/assessments/new/{field.cooperative()}").status_code == 403
+
+
+def test_autosave_stores_the_answer_and_replies_small(field):
+    assessment_id, _ = field.start()
+    response = field.save(assessment_id, "A1", "yes")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="status-A1"' in html and "Tersimpan" in html
+    assert 'id="step-A"' in html and "17%" in html  # 1 of the 6 required questions of A
+    assert len(response.data) <= 2048, len(response.data)
+    assert "<html" not in html
+    assert answers(assessment_id) == {"A1": "yes"}
+    field.save(assessment_id, "A1", "no")
+    field.save(assessment_id, "C1", " 120 ")
+    assert answers(assessment_id) == {"A1": "no", "C1": "120"}
+    field.save(assessment_id, "C1", "")  # clearing a typed answer removes it
+    assert answers(assessment_id) == {"A1": "no"}
+
+
+def test_relevance_shows_and_hides_a_question_in_the_reply(field):
+    assessment_id, _ = field.start()
+    shown = field.save(assessment_id, "F1", "yes")
+    html = shown.get_data(as_text=True)
+    assert '<fieldset class="question" id="q-F2" hx-swap-oob="true"' in html and len(shown.data) <= 2048
+    hidden = field.save(assessment_id, "F1", "no").get_data(as_text=True)
+    assert '<div id="q-F2" hidden hx-swap-oob="true"></div>' in hidden
+    unchanged = field.save(assessment_id, "F3", "2").get_data(as_text=True)
+    assert "q-F2" not in unchanged
+    page = field.client.get(f"/assessments/{assessment_id}/sections/F").get_data(as_text=True)
+    assert '<div id="q-F2" hidden></div>' in page
+
+
+def test_not_applicable_where_the_instrument_allows_it(field):
+    assessment_id, _ = field.start()
+    assert field.save(assessment_id, "G5", na=True).status_code == 200
+    assert answers(assessment_id) == {"G5": None} and assessment(assessment_id).answers[0].not_applicable
+    refused = field.save(assessment_id, "A1", "yes", na=True)
+    assert refused.status_code == 422 and "tidak dapat dijawab" in refused.get_data(as_text=True)
+    assert answers(assessment_id) == {"G5": None}
+
+
+@pytest.mark.parametrize("code, value, message", [
+    ("C1", "-3", "Jumlah tidak boleh negatif."),
+    ("C1", "dua puluh", "Isi dengan bilangan bulat, misalnya 12."),
+    ("C1", "2,5", "Isi dengan bilangan bulat, misalnya 12."),
+    ("D1", "6", "Jumlah paling banyak 5."),
+    ("C1", "99999999", "Jumlah paling banyak 1.000.000."),
+    ("B3", "5", "Pilih salah satu pilihan yang tersedia."),
+    ("A1", "mungkin", "Pilih salah satu pilihan yang tersedia."),
+])
+def test_bad_answers_get_a_clear_message_and_change_nothing(field, code, value, message):
+    assessment_id, _ = field.start()
+    field.save(assessment_id, code, {"C1": "50", "D1": "3", "B3": "2", "A1": "yes"}[code])
+    before = answers(assessment_id)
+    response = field.save(assessment_id, code, value)
+    assert response.status_code == 422
+    assert f'<p class="status error" id="status-{code}" role="alert">{message}</p>' in response.get_data(as_text=True)
+    assert answers(assessment_id) == before
+
+
+def test_an_answer_to_a_question_the_instrument_does_not_have(field):
+    assessment_id, _ = field.start()
+    response = field.save(assessment_id, "Z9", "yes")
+    assert response.status_code == 404
+    assert "Pertanyaan Z9 tidak ada di instrumen penilaian ini." in response.get_data(as_text=True)
+    assert answers(assessment_id) == {}
+
+
+def test_an_answer_to_someone_elses_assessment(field, client, auth, jombang):
+    from tests.conftest import add_user
+    add_user("fas.diwek2", "facilitator", (DIWEK,))
+    db.session.commit()
+    assessment_id, _ = field.start()
+    field.save(assessment_id, "A1", "yes")
+    auth.login("fas.diwek2")  # same kecamatan: sees it, may not change it
+    token = auth.token("/assessments/")
+    response = field.save(assessment_id, "A1", "no", token=token)
+    assert response.status_code == 403 and "milik pendamping lain" in response.get_data(as_text=True)
+    auth.login("fas.wonosalam")  # another kecamatan: does not even see it
+    response = field.save(assessment_id, "A1", "no", token=auth.token("/assessments/"))
+    assert response.status_code == 404
+    assert answers(assessment_id) == {"A1": "yes"}
+
+
+def test_autosave_without_csrf_token_is_refused(field):
+    assessment_id, _ = field.start()
+    response = field.client.post(f"/assessments/{assessment_id}/answers/A1", data={"A1": "yes"},
+                                 headers={"HX-Request": "true"})
+    assert response.status_code == 400 and answers(assessment_id) == {}
+
+
+def test_whole_section_post_without_javascript(field):
+    assessment_id, _ = field.start()
+    section_a = {code: BEST[code] for code in ("A1", "A2", "A3", "A4", "A5", "A6")}
+    response = field.client.post(f"/assessments/{assessment_id}/sections/A", data={
+        "csrf_token": field.token, **section_a, "A2": "no", "notes": " Akta ada di rumah ketua. ", "go": "next"})
+    assert response.status_code == 302 and response.location.endswith("/sections/B")
+    assert answers(assessment_id) == {**section_a, "A2": "no"}
+    assert db.session.get(SectionNote, (uuid.UUID(assessment_id), "A")).text == "Akta ada di rumah ketua."
+    back = field.client.post(f"/assessments/{assessment_id}/sections/B", data={"csrf_token": field.token, "go": "prev"})
+    assert back.location.endswith("/sections/A")
+
+
+def test_whole_section_post_with_one_bad_answer_saves_nothing(field):
+    assessment_id, _ = field.start()
+    response = field.client.post(f"/assessments/{assessment_id}/sections/C", data={
+        "csrf_token": field.token, "C1": "-5", "C2": "3", "C4": "yes", "notes": "x", "go": "next"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Jumlah tidak boleh negatif." in html
+    assert 'value="-5"' in html and "Bagian ini belum disimpan" in html  # what was typed stays on screen
+    assert answers(assessment_id) == {} and db.session.get(SectionNote, (uuid.UUID(assessment_id), "C")) is None
+
+
+def test_section_page_shows_saved_answers_after_a_reload(field):
+    assessment_id, _ = field.start()
+    for code, value in (("C1", "85"), ("C2", "3"), ("C4", "no")):
+        field.save(assessment_id, code, value)
+    html = field.client.get(f"/assessments/{assessment_id}/sections/C").get_data(as_text=True)
+    assert 'name="C1" id="input-C1" inputmode="numeric" min="0" step="1" value="85"' in html
+    assert '<input type="radio" name="C2" value="3" checked>' in html
+    assert '<input type="radio" name="C4" value="no" checked>' in html
+    assert html.count(" checked") == 2
+
+
+def fill(field, assessment_id, answers_by_code):
+    for code, value in answers_by_code.items():
+        assert field.save(assessment_id, code, value).status_code == 200, code
+
+
+def test_summary_lists_missing_answers_and_submit_waits_for_them(field):
+    assessment_id, _ = field.start()
+    fill(field, assessment_id, {code: value for code, value in BEST.items() if code not in ("B4", "H6")})
+    html = field.client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    assert f'href="/assessments/{assessment_id}/sections/B#q-B4"' in html
+    assert f'href="/assessments/{assessment_id}/sections/H#q-H6"' in html
+    assert "Skor sementara" in html
+    response = field.client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token})
+    assert response.status_code == 422 and "Masih ada jawaban wajib yang kosong." in response.get_data(as_text=True)
+    assert assessment(assessment_id).status == "draft"
+
+
+def test_submit_stores_the_score_locks_and_a_double_tap_submits_once(field):
+    assessment_id, _ = field.start()
+    mixed = {**BEST, "A1": "no", "C1": "50", "B3": "2", "F1": "no"}
+    del mixed["F2"]  # hidden once F1 = no
+    fill(field, assessment_id, mixed)
+    expected = score(INSTRUMENT, assessment(assessment_id).values())
+    assert expected.complete and expected.level == "kurang-siap"  # capped by the A1 gate
+    html = field.client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    assert f'<strong id="total">{expected.total:.1f}'.replace(".", ",") in html
+    assert "Dibatasi: Belum dapat menunjukkan akta pendirian" in html
+
+    first = field.client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token})
+    submitted = assessment(assessment_id)
+    stamp = submitted.submitted_at
+    second = field.client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token})
+    assert first.status_code == second.status_code == 302
+    submitted = assessment(assessment_id)
+    assert submitted.status == "submitted" and submitted.submitted_at == stamp
+    assert submitted.score == pytest.approx(expected.total) and submitted.level == "kurang-siap"
+    assert submitted.result["gates"] == ["tanpa-sk-ahu"]
+    assert submitted.result["sections"]["F"]["score"] == pytest.approx(75.0)
+
+    locked = field.save(assessment_id, "A1", "yes")
+    assert locked.status_code == 409 and "sudah dikirim dan terkunci" in locked.get_data(as_text=True)
+    assert answers(assessment_id)["A1"] == "no"
+    home = field.client.get("/assessments/").get_data(as_text=True)
+    assert "Dikirim" in home and f"/assessments/{assessment_id}" in home
+
+
+def test_cooperative_page_lists_past_assessments_with_score_and_level(field, client, auth):
+    assessment_id, _ = field.start()
+    fill(field, assessment_id, BEST)
+    field.client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token})
+    auth.login("supervisor")
+    html = client.get(f"/cooperatives/{field.cooperative()}").get_data(as_text=True)
+    assert "14 Oktober 2025 · Dikirim" in html and "Skor 100 · Siap" in html
+    assert "Mulai penilaian" not in html  # only facilitators start visits
+
+
+def test_supervisor_reads_but_cannot_change(field, client, auth):
+    assessment_id, _ = field.start()
+    field.save(assessment_id, "A1", "yes")
+    auth.login("supervisor")
+    page = client.get(f"/assessments/{assessment_id}/sections/A").get_data(as_text=True)
+    assert '<fieldset class="plain" disabled>' in page and "hx-post" not in page.split("<main>")[1]
+    response = client.post(f"/assessments/{assessment_id}/answers/A1", data={"A1": "no"},
+                           headers={"HX-Request": "true", "X-CSRFToken": auth.token("/cooperatives/")})
+    assert response.status_code == 403 and answers(assessment_id) == {"A1": "yes"}
+
+
+# --- Photos --------------------------------------------------------------------------------------
+
+def jpeg(width=2400, height=1800):
+    image = Image.new("RGB", (width, height), "navy")
+    exif = Image.Exif()
+    exif[0x010F] = "Samsung"  # Make
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def upload(field, assessment_id, code, data, name="foto.jpg"):
+    return field.client.post(f"/assessments/{assessment_id}/photos/{code}",
+                             data={f"photo-{code}": (io.BytesIO(data), name)},
+                             headers={"HX-Request": "true", "X-CSRFToken": field.token},
+                             content_type="multipart/form-data")
+
+
+def test_photo_is_resized_stripped_stored_outside_static_and_served_in_area_only(field, app, client, auth):
+    assessment_id, _ = field.start()
+    response = upload(field, assessment_id, "A1", jpeg())
+    assert response.status_code == 200 and "Foto 1" in response.get_data(as_text=True)
+    photo = db.session.scalars(select(Photo)).one()
+    assert (photo.question_code, photo.width, photo.height) == ("A1", 1600, 1200)
+    stored = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.filename)
+    assert stored.exists() and ROOT / "app" / "static" not in stored.parents
+    assert not Image.open(stored).getexif()
+
+    url = f"/assessments/{assessment_id}/photos/{photo.id}.jpg"
+    served = field.client.get(url)
+    assert served.status_code == 200 and served.mimetype == "image/jpeg" and served.data == stored.read_bytes()
+    assert "private" in served.headers["Cache-Control"]
+    auth.login("fas.wonosalam")
+    assert client.get(url).status_code == 404
+    client.post("/auth/logout", data={"csrf_token": auth.token("/assessments/")})
+    assert client.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("data, name, status, message", [
+    (b"%PDF-1.4 not a photo", "surat.pdf", 422, "Berkas ini bukan foto."),
+    (b"x" * (10 * 1024 * 1024 + 1), "besar.jpg", 422, "Foto terlalu besar: paling besar 10 MB."),
+    # refused before the body is read: the message is added to the photo list, the form stays
+    (b"x" * (30 * 1024 * 1024), "besar.jpg", 413, "Berkas terlalu besar: paling besar 10 MB."),
+])
+def test_bad_uploads_get_a_clear_message_and_store_nothing(field, data, name, status, message):
+    assessment_id, _ = field.start()
+    response = upload(field, assessment_id, "A1", data, name)
+    assert response.status_code == status and message in response.get_data(as_text=True)
+    assert "<html" not in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Photo)) == 0
+
+
+def test_photo_only_where_the_instrument_allows_it(field):
+    assessment_id, _ = field.start()
+    response = upload(field, assessment_id, "A2", jpeg(100, 100))
+    assert response.status_code == 404 and "tidak menerima foto" in response.get_data(as_text=True)
+
+
+def test_photo_with_the_whole_section_post(field):
+    assessment_id, _ = field.start()
+    response = field.client.post(f"/assessments/{assessment_id}/sections/A", data={
+        "csrf_token": field.token, "A1": "yes", "photo-A1": (io.BytesIO(jpeg(800, 600)), "akta.jpg"), "go": "next"},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert [(p.question_code, p.width) for p in db.session.scalars(select(Photo))] == [("A1", 800)]
+
+
+# --- Weight on the phone -------------------------------------------------------------------------
+
+def test_first_load_of_an_assessment_page_is_within_60_kb_gzip(field):
+    assessment_id, _ = field.start()
+    fill(field, assessment_id, {"H1": "3", "H3": "2"})
+    page = field.client.get(f"/assessments/{assessment_id}/sections/H")
+    assets = [field.client.get(path) for path in ("/static/app.css", "/static/htmx.min.js", "/static/app.js")]
+    for path in ('href="/static/app.css"', 'src="/static/htmx.min.js"', 'src="/static/app.js"'):
+        assert path in page.get_data(as_text=True)
+    total = sum(len(gzip.compress(r.data, 9)) for r in [page, *assets])
+    assert total <= 60 * 1024, total

@@ -1,0 +1,312 @@
+"""Photo uploads: every image is built in memory with Pillow; no app, no database."""
+import io
+import random
+import struct
+import warnings
+import zlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from PIL import ExifTags, Image, JpegImagePlugin, features
+
+from app.assessments import photos
+from app.assessments.photos import MAX_BYTES, MAX_SIDE, Photo, PhotoError, process_photo, read_limited
+
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
+def encode(image, fmt, **params):
+    out = io.BytesIO()
+    image.save(out, fmt, **params)
+    return out.getvalue()
+
+
+def quartered(size):
+    """Blue image whose top-left quarter is red: shows where the top-left corner went."""
+    image = Image.new("RGB", size, BLUE)
+    image.paste(RED, (0, 0, size[0] // 2, size[1] // 2))
+    return image
+
+
+def red_corners(image):
+    """The corners of `image` ("top-left", ...) whose pixels are red."""
+    w, h = image.size
+    points = {"top-left": (w // 4, h // 4), "top-right": (3 * w // 4, h // 4),
+              "bottom-left": (w // 4, 3 * h // 4), "bottom-right": (3 * w // 4, 3 * h // 4)}
+    return {name for name, xy in points.items() if close(image.convert("RGB").getpixel(xy), RED)}
+
+
+def close(pixel, colour, tolerance=12):
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour))
+
+
+def phone_exif(orientation):
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "samsung"
+    exif[ExifTags.Base.Model] = "Galaxy A05"
+    exif[ExifTags.Base.Orientation] = orientation
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "S"
+    gps[ExifTags.GPS.GPSLatitude] = (7.0, 33.0, 12.5)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (112.0, 14.0, 3.25)
+    return exif
+
+
+def opened(photo):
+    assert isinstance(photo, Photo)
+    image = Image.open(io.BytesIO(photo.jpeg))
+    assert image.format == "JPEG" and image.mode == "RGB"
+    assert image.size == (photo.width, photo.height)
+    return image
+
+
+def png_header(width, height):
+    """A PNG that only claims a size: its IDAT is junk, so any attempt to decode it fails."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"junk") + chunk(b"IEND", b"")
+
+
+def code_of(data):
+    with pytest.raises(PhotoError) as raised:
+        process_photo(data)
+    return raised.value.code
+
+
+@pytest.fixture(scope="module")
+def phone_jpeg():
+    """A 4000x3000 camera JPEG, stored sideways (Orientation 6), full of metadata."""
+    return encode(quartered((4000, 3000)), "JPEG", quality=90, exif=phone_exif(6),
+                  icc_profile=b"ICC-profile-bytes", comment=b"Desa Wonosalam",
+                  xmp=b"<x:xmpmeta>exif:GPSLatitude 7,33S</x:xmpmeta>")
+
+
+def test_phone_photo_is_upright_small_and_stripped(phone_jpeg):
+    source = Image.open(io.BytesIO(phone_jpeg))
+    assert source.getexif().get_ifd(ExifTags.IFD.GPSInfo), "the source must really carry GPS data"
+    photo = process_photo(phone_jpeg)
+    assert (photo.width, photo.height) == (1200, 1600)
+    image = opened(photo)
+    assert red_corners(image) == {"top-right"}  # turned 90° clockwise, as Orientation 6 asks
+    assert not image.getexif()
+    assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert not {"exif", "icc_profile", "comment", "xmp"} & image.info.keys()
+    for leak in (b"Exif\0\0", b"ICC_PROFILE", b"samsung", b"Galaxy", b"Wonosalam", b"xmpmeta"):
+        assert leak not in photo.jpeg
+    assert image.info.get("progressive")
+
+
+@pytest.mark.parametrize("orientation, corner", [
+    (1, "top-left"), (3, "bottom-right"), (6, "top-right"), (8, "bottom-left"),
+])
+def test_exif_orientation_is_applied(orientation, corner):
+    photo = process_photo(encode(quartered((400, 300)), "JPEG", exif=phone_exif(orientation)))
+    assert (photo.width, photo.height) == ((400, 300) if orientation in (1, 3) else (300, 400))
+    assert red_corners(opened(photo)) == {corner}
+
+
+def test_transparent_png_is_flattened_on_white_and_not_upscaled():
+    image = Image.new("RGBA", (800, 600), (0, 0, 0, 0))
+    image.paste((0, 128, 0, 255), (400, 0, 800, 600))
+    photo = process_photo(encode(image, "PNG"))
+    assert (photo.width, photo.height) == (800, 600)
+    out = opened(photo)
+    assert close(out.getpixel((100, 300)), (255, 255, 255))
+    assert close(out.getpixel((700, 300)), (0, 128, 0))
+
+
+@pytest.mark.parametrize("size, expected", [
+    ((4800, 1200), (1600, 400)), ((900, 3600), (400, 1600)), ((1601, 10), (1600, 10)), ((1600, 1600), (1600, 1600)),
+])
+def test_longest_side_is_capped_keeping_aspect_ratio(size, expected):
+    photo = process_photo(encode(Image.new("L", size, 90), "PNG"))
+    assert (photo.width, photo.height) == expected
+    assert max(expected) <= MAX_SIDE
+
+
+def test_big_jpeg_is_decoded_at_reduced_scale(monkeypatch):
+    # With a small MAX_SIDE an ordinary JPEG takes the path of a 50 MP photo: decoded at 1/4 size.
+    monkeypatch.setattr(photos, "MAX_SIDE", 100)
+    decoded = []
+    draft = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(image, mode, size):
+        result = draft(image, mode, size)
+        decoded.append(image.size)
+        return result
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    photo = process_photo(encode(quartered((800, 600)), "JPEG", exif=phone_exif(8)))
+    assert decoded[0] == (200, 150)
+    assert (photo.width, photo.height) == (75, 100)
+    assert red_corners(opened(photo)) == {"bottom-left"}
+
+
+@pytest.mark.parametrize("data", [
+    random.Random(7).randbytes(4096),
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n",
+    "Laporan RAT Koperasi Desa Merah Putih\nAnggota: 120 orang\n".encode(),
+    b"",
+    b"\xff\xd8\xff",  # nothing but the start of a JPEG
+    b"\x89PNG\r\n\x1a\n",
+], ids=["random", "pdf", "text", "empty", "jpeg-marker-only", "png-signature-only"])
+def test_what_is_not_an_image_is_refused(data):
+    assert code_of(data) == "not_an_image"
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.9])
+def test_truncated_jpeg_is_refused(phone_jpeg, fraction):
+    assert code_of(phone_jpeg[: int(len(phone_jpeg) * fraction)]) == "not_an_image"
+
+
+def test_truncated_png_is_refused():
+    data = encode(Image.effect_noise((300, 200), 60), "PNG")
+    assert code_of(data[: len(data) // 2]) == "not_an_image"
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "ICO", "TGA", "PPM", "PCX"])
+def test_formats_outside_the_list_are_refused(fmt):
+    data = encode(Image.new("RGB", (64, 48), RED), fmt)
+    assert Image.open(io.BytesIO(data)).format == fmt  # Pillow itself would have read it
+    assert code_of(data) == "not_an_image"
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "BMP"])
+def test_allowed_formats_become_jpeg(fmt):
+    if fmt == "WEBP" and not features.check("webp"):
+        pytest.skip("Pillow built without WebP")
+    photo = process_photo(encode(quartered((320, 240)), fmt))
+    assert (photo.width, photo.height) == (320, 240)
+    assert red_corners(opened(photo)) == {"top-left"}
+
+
+def test_mpo_from_a_dual_camera_phone_is_read_as_jpeg():
+    data = encode(quartered((320, 240)), "MPO", save_all=True, append_images=[Image.new("RGB", (320, 240))])
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+    photo = process_photo(data)
+    assert red_corners(opened(photo)) == {"top-left"}
+
+
+@pytest.mark.parametrize("mode", ["L", "1", "CMYK", "P", "LA", "I;16"])
+def test_every_pixel_mode_becomes_rgb(mode):
+    fmt = "JPEG" if mode == "CMYK" else "PNG"
+    photo = process_photo(encode(Image.new(mode, (50, 40)), fmt))
+    assert (photo.width, photo.height) == (50, 40)
+    opened(photo)
+
+
+def test_animated_gif_keeps_its_first_frame_and_drops_its_comment():
+    frames = [Image.new("RGB", (120, 80), colour) for colour in (RED, (0, 255, 0), BLUE)]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0,
+                  comment=b"lokasi: -7.55, 112.23")
+    assert Image.open(io.BytesIO(data)).n_frames == 3
+    photo = process_photo(data)
+    image = opened(photo)
+    assert (photo.width, photo.height) == (120, 80)
+    assert close(image.getpixel((60, 40)), RED)
+    assert "comment" not in image.info and b"lokasi" not in photo.jpeg
+
+
+def test_gif_transparency_becomes_white():
+    image = Image.new("P", (60, 40), 1)
+    image.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
+    image.paste(0, (0, 0, 30, 40))
+    photo = process_photo(encode(image, "GIF", transparency=0))
+    out = opened(photo)
+    assert close(out.getpixel((10, 20)), (255, 255, 255))
+    assert close(out.getpixel((50, 20)), RED)
+
+
+@pytest.mark.parametrize("width, height", [
+    (7800, 7800),  # 61 M: above our limit, below Pillow's warning
+    (10000, 10000),  # 100 M: Pillow warns
+    (20000, 20000),  # 400 M: Pillow raises
+    (1, 60_000_000),
+])
+def test_huge_pixel_counts_are_refused_before_decoding(width, height):
+    before = Image.MAX_IMAGE_PIXELS
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert code_of(png_header(width, height)) == "too_many_pixels"
+    assert not caught  # no DecompressionBombWarning leaks out
+    assert Image.MAX_IMAGE_PIXELS == before
+
+
+def test_pixel_limit_is_inclusive(monkeypatch):
+    monkeypatch.setattr(photos, "MAX_PIXELS", 800 * 600)
+    assert process_photo(encode(Image.new("L", (800, 600)), "PNG")).width == 800
+    assert code_of(encode(Image.new("L", (801, 600)), "PNG")) == "too_many_pixels"
+
+
+def test_oversized_upload_is_refused_before_opening(phone_jpeg):
+    assert code_of(phone_jpeg + b"\0" * (MAX_BYTES + 1 - len(phone_jpeg))) == "too_large"
+    assert code_of(bytes(MAX_BYTES + 1)) == "too_large"
+
+
+def test_photo_error_is_a_value_error_with_a_code():
+    error = PhotoError("not_an_image")
+    assert isinstance(error, ValueError) and error.code == "not_an_image" and str(error) == "not_an_image"
+
+
+class CountingStream:
+    """A file-like object that records every read() and hands out at most `chunk` bytes per call."""
+
+    def __init__(self, data, chunk=None):
+        self.data, self.chunk, self.position, self.requests = data, chunk, 0, []
+
+    def read(self, size=-1):
+        self.requests.append(size)
+        assert size is not None and size >= 0, "read() without a size reads everything"
+        size = min(size, self.chunk or size)
+        piece = self.data[self.position:self.position + size]
+        self.position += len(piece)
+        return piece
+
+
+def test_read_limited_returns_exactly_the_limit():
+    stream = CountingStream(bytes(MAX_BYTES))
+    assert read_limited(stream) == bytes(MAX_BYTES)
+    assert stream.position == MAX_BYTES
+
+
+def test_read_limited_refuses_one_byte_more_without_reading_the_rest():
+    with pytest.raises(PhotoError) as raised:
+        read_limited(io.BytesIO(bytes(MAX_BYTES + 1)))
+    assert raised.value.code == "too_large"
+    stream = CountingStream(bytes(3 * MAX_BYTES))
+    with pytest.raises(PhotoError):
+        read_limited(stream)
+    assert stream.position == MAX_BYTES + 1
+    assert sum(stream.requests) <= MAX_BYTES + 1
+
+
+@pytest.mark.parametrize("size, too_large", [(0, False), (99, False), (100, False), (101, True), (10_000, True)])
+def test_read_limited_copes_with_short_reads(size, too_large):
+    stream = CountingStream(b"x" * size, chunk=7)
+    if too_large:
+        with pytest.raises(PhotoError):
+            read_limited(stream, limit=100)
+        assert stream.position == 101
+    else:
+        assert read_limited(stream, limit=100) == b"x" * size
+
+
+SAMPLES = [encode(quartered((48, 32)), fmt) for fmt in ("JPEG", "PNG", "GIF", "BMP", "WEBP")]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sample=st.sampled_from(SAMPLES), cut=st.integers(0, 4000),
+       flips=st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 255)), max_size=6))
+def test_damaged_images_give_a_photo_or_a_photo_error(sample, cut, flips):
+    data = bytearray(sample[: max(cut, 8)])
+    for where, value in flips:
+        if data:
+            data[where % len(data)] = value
+    try:
+        photo = process_photo(bytes(data))
+    except PhotoError as error:
+        assert error.code in {"not_an_image", "too_many_pixels"}
+    else:
+        assert max(photo.width, photo.height) <= MAX_SIDE
+        opened(photo)
