@@ -1,4 +1,7 @@
 """The phone flow in real Chromium with Pixel 5 emulation."""
+import re
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -157,3 +160,176 @@ def test_admin_previews_the_instrument_on_a_phone(page, live_server, shot):
     expect(page.locator("#q-B3 input[value='3']")).to_be_checked()
     assert small_touch_targets(page) == [] and no_horizontal_scroll(page)
     shot(page, "instrument-preview")
+
+
+# The phone flow: what a facilitator answers, section by section (F1 = yes shows F2).
+FIELD_ANSWERS = {
+    "A": {"A1": "yes", "A2": "yes", "A3": "no", "A4": "yes", "A5": "yes", "A6": "no"},
+    "B": {"B1": "yes", "B2": "no", "B3": "2", "B4": "yes", "B5": "1"},
+    "C": {"C1": "85", "C2": "3", "C3": "2", "C4": "no", "C5": "yes"},
+    "D": {"D1": "5", "D2": "yes", "D3": "1", "D4": "no", "D5": "yes", "D6": "3"},
+    "E": {"E1": "yes", "E2": "no", "E3": "1", "E4": "yes", "E5": "0"},
+    "F": {"F1": "yes", "F2": "3", "F3": "2", "F4": "no", "F5": "4"},
+    "G": {"G1": "2", "G2": "yes", "G3": "1", "G4": "yes", "G5": "3", "G6": "no"},
+    "H": {"H1": "1", "H2": "0", "H3": "2", "H4": "2", "H5": "1", "H6": "4"},
+}
+
+
+def publish_default_instrument(live_server):
+    from app import ROOT
+    from app.instruments.definition import load_text
+    from app.instruments.models import publish
+    source = (ROOT / "instruments" / "kdmp-tata-kelola-v1.yaml").read_text(encoding="utf-8")
+    with live_server.app.app_context():
+        publish(db.session, load_text(source), source)
+        db.session.commit()
+    return load_text(source)
+
+
+def answer(page, code, value):
+    """Tap or type one answer the way a facilitator does, and wait until it is saved."""
+    question = page.locator(f"#q-{code}")
+    control = question.locator(f"input[name='{code}']").first
+    if control.get_attribute("type") == "number":
+        control.fill(value)
+        control.press("Tab")  # leaving the field is the change that saves it
+    else:
+        question.locator(f"input[value='{value}']").check()
+    expect(page.locator(f"#status-{code}")).to_have_text("Tersimpan")
+
+
+def test_facilitator_assesses_a_cooperative_on_a_phone(page, live_server, shot, tmp_path):
+    from PIL import Image
+    from app.assessments.models import Assessment, Photo
+    from app.instruments.scoring import score
+
+    instrument = publish_default_instrument(live_server)
+    live_server.app.config["PHOTO_FOLDER"] = str(tmp_path / "photos")
+    log_in(page, live_server)
+    shot(page, "my-visits")
+    page.get_by_label("Cari koperasi untuk dikunjungi").fill("cukir")
+    page.get_by_role("button", name="Cari").click()
+    expect(page.locator("#results .cards li")).to_have_count(1)
+    shot(page, "search")
+    page.locator("#results .cards a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Koperasi Desa Merah Putih Cukir")
+    shot(page, "cooperative")
+
+    page.get_by_role("link", name="Mulai penilaian").click()
+    page.get_by_label("Hadir lainnya (satu nama per baris)").fill("Pak Slamet (Ketua)\nBu Sri (Bendahara)")
+    shot(page, "start")
+    page.get_by_role("button", name="Mulai penilaian").click()
+    expect(page).to_have_url(re.compile(r"/assessments/[0-9a-f-]{36}/sections/A$"))
+    assessment_id = page.url.split("/")[-3]
+
+    photo = tmp_path / "akta.jpg"
+    Image.new("RGB", (3000, 2000), "olive").save(photo, "JPEG")
+    for section, answers in FIELD_ANSWERS.items():
+        expect(page.get_by_role("heading", level=1)).to_contain_text(f"{section}.")
+        if section == "F":
+            expect(page.locator("#q-F2")).to_be_hidden()  # shown only once F1 = yes
+        for code, value in answers.items():
+            answer(page, code, value)
+        if section == "A":
+            page.locator("#q-A1 input[type=file]").set_input_files(photo)
+            expect(page.locator("#photos-A1")).to_contain_text("Foto 1")
+        if section == "C":  # a reload mid-visit shows every saved answer
+            page.reload()
+            expect(page.locator("#q-C1 input")).to_have_value("85")
+            expect(page.locator("#q-C4 input[value=no]")).to_be_checked()
+        expect(page.locator(f"#step-{section}")).to_contain_text("100%")
+        assert no_horizontal_scroll(page) and small_touch_targets(page) == []
+        shot(page, f"section-{section}")
+        page.get_by_role("button", name="Simpan dan").click()
+
+    expected_answers = {code: value for answers in FIELD_ANSWERS.values() for code, value in answers.items()}
+    with live_server.app.app_context():
+        saved = db.session.get(Assessment, uuid.UUID(assessment_id))
+        expected = score(instrument, saved.values())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ringkasan penilaian")
+    expect(page.locator("#total")).to_have_text(f"{expected.total:.1f}".replace(".", ","))
+    expect(page.locator("#level")).to_have_text("Cukup Siap")
+    shot(page, "summary")
+
+    page.get_by_role("button", name="Kirim ke supervisor").dblclick()  # a double tap
+    expect(page.get_by_text("Penilaian dikirim ke supervisor.")).to_be_visible()
+    shot(page, "submitted")
+
+    with live_server.app.app_context():
+        saved = db.session.get(Assessment, uuid.UUID(assessment_id))
+        assert {a.question_code: a.value for a in saved.answers} == expected_answers
+        assert saved.status == "submitted" and saved.score == pytest.approx(expected.total)
+        assert saved.level == expected.level == "cukup-siap"
+        assert saved.attendees == ["Pak Slamet (Ketua)", "Bu Sri (Bendahara)"]
+        assert db.session.query(Assessment).count() == 1
+        assert [(p.question_code, p.width, p.height) for p in db.session.query(Photo)] == [("A1", 1600, 1067)]
+
+
+def start_assessment(page, live_server):
+    """Log in as the Diwek facilitator and start an assessment of Cukir; returns its id."""
+    log_in(page, live_server)
+    page.goto(live_server.url + "/cooperatives/?q=cukir")
+    page.locator("#results .cards a").first.click()
+    page.get_by_role("link", name="Mulai penilaian").click()
+    page.get_by_role("button", name="Mulai penilaian").click()
+    expect(page).to_have_url(re.compile(r"/sections/A$"))
+    return uuid.UUID(page.url.split("/")[-3])
+
+
+def saved_answers(live_server, assessment_id):
+    from app.assessments.models import Answer
+    with live_server.app.app_context():
+        return {a.question_code: a.value for a in db.session.query(Answer).filter_by(assessment_id=assessment_id)}
+
+
+def test_autosave_requests_are_sent_one_after_another(page, live_server):
+    """A slow reply cannot let an older answer land after a newer one: hx-sync queues them."""
+    publish_default_instrument(live_server)
+    assessment_id = start_assessment(page, live_server)
+    page.goto(f"{live_server.url}/assessments/{assessment_id}/sections/C")
+    held = []
+    page.route("**/answers/C1", lambda route: held.append(route))
+    box = page.locator("#q-C1 input")
+    box.fill("10")
+    box.press("Tab")
+    box.fill("20")
+    box.press("Tab")
+    page.wait_for_timeout(500)
+    assert [r.request.post_data for r in held] == ["C1=10"]  # the second save waits for the first reply
+    with page.expect_response("**/answers/C1"):
+        held.pop().continue_()
+    page.wait_for_timeout(500)
+    assert [r.request.post_data for r in held] == ["C1=20"]
+    with page.expect_response("**/answers/C1"):
+        held.pop().continue_()
+    assert saved_answers(live_server, assessment_id) == {"C1": "20"}
+
+
+def test_offline_save_says_it_is_not_saved(page, live_server):
+    publish_default_instrument(live_server)
+    assessment_id = start_assessment(page, live_server)
+    page.context.set_offline(True)
+    page.locator("#q-A1 input[value=yes]").check()
+    expect(page.locator("#status-A1")).to_have_text(
+        "Belum tersimpan: tidak ada sambungan. Tekan Simpan saat ada sinyal.")
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Simpan dan lanjut").click()  # the whole section is sent again
+    expect(page).to_have_url(re.compile(r"/sections/B$"))
+    assert saved_answers(live_server, assessment_id) == {"A1": "yes"}
+
+
+def test_the_basic_path_works_without_javascript(browser, live_server, playwright, shot):
+    publish_default_instrument(live_server)
+    context = browser.new_context(**playwright.devices["Pixel 5"], locale="id-ID", java_script_enabled=False)
+    page = context.new_page()
+    assessment_id = start_assessment(page, live_server)
+    for code, value in FIELD_ANSWERS["A"].items():
+        page.locator(f"#q-{code} input[value={value}]").check()
+    page.get_by_role("button", name="Simpan dan lanjut").click()
+    expect(page).to_have_url(re.compile(r"/sections/B$"))
+    page.get_by_role("link", name="Ringkasan").click()
+    expect(page.locator("#score-A")).to_contain_text("66,7")  # A: 4 of 6 yes
+    expect(page.locator("#total")).to_have_text("66,7")  # the only section answered so far
+    shot(page, "summary-without-javascript")
+    assert saved_answers(live_server, assessment_id) == FIELD_ANSWERS["A"]
+    context.close()
