@@ -36,6 +36,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a form opened in the village may be sent hours later
 
     PAGE_SIZE = 25
+    INSTRUMENT = os.environ.get("INSTRUMENT", "kdmp-tata-kelola")  # the code new assessments are started with
     # Evidence photos: originals up to 10 MB (plus the form around them); kept outside static/.
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     PHOTO_FOLDER = os.environ.get("PHOTO_FOLDER") or None  # None: instance/photos

@@ -217,6 +217,10 @@ def test_facilitator_assesses_a_cooperative_on_a_phone(page, live_server, shot, 
 
     page.get_by_role("link", name="Mulai penilaian").click()
     page.get_by_label("Hadir lainnya (satu nama per baris)").fill("Pak Slamet (Ketua)\nBu Sri (Bendahara)")
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": -7.5921, "longitude": 112.2340, "accuracy": 15})
+    page.get_by_role("button", name="Ambil lokasi GPS").click()
+    expect(page.get_by_text("Lokasi tercatat, akurasi ± 15 m")).to_be_visible()
     shot(page, "start")
     page.get_by_role("button", name="Mulai penilaian").click()
     expect(page).to_have_url(re.compile(r"/assessments/[0-9a-f-]{36}/sections/A$"))
@@ -233,6 +237,8 @@ def test_facilitator_assesses_a_cooperative_on_a_phone(page, live_server, shot, 
         if section == "A":
             page.locator("#q-A1 input[type=file]").set_input_files(photo)
             expect(page.locator("#photos-A1")).to_contain_text("Foto 1")
+            page.get_by_label("Catatan bagian ini").fill("SK AHU disimpan ketua di rumah.")
+            expect(page.locator(".notes .status")).to_have_text("Catatan tersimpan")
         if section == "C":  # a reload mid-visit shows every saved answer
             page.reload()
             expect(page.locator("#q-C1 input")).to_have_value("85")
@@ -261,6 +267,8 @@ def test_facilitator_assesses_a_cooperative_on_a_phone(page, live_server, shot, 
         assert saved.status == "submitted" and saved.score == pytest.approx(expected.total)
         assert saved.level == expected.level == "cukup-siap"
         assert saved.attendees == ["Pak Slamet (Ketua)", "Bu Sri (Bendahara)"]
+        assert (saved.latitude, saved.longitude, saved.accuracy_m) == (-7.5921, 112.234, 15)
+        assert saved.note("A") == "SK AHU disimpan ketua di rumah."
         assert db.session.query(Assessment).count() == 1
         assert [(p.question_code, p.width, p.height) for p in db.session.query(Photo)] == [("A1", 1600, 1067)]
 

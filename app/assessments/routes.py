@@ -20,9 +20,6 @@ from app.instruments.models import version_in_use
 from app.instruments.scoring import visible_questions
 from app.rendering import render
 
-INSTRUMENT = "kdmp-tata-kelola"
-
-
 @bp.get("/")
 @role_required(FACILITATOR)
 def index():
@@ -37,7 +34,7 @@ def index():
 def new(cooperative_id):
     """Start a visit; the id comes from the browser, so a retried start opens the same assessment."""
     cooperative = scope().cooperative_or_404(cooperative_id)
-    version = version_in_use(db.session, INSTRUMENT)
+    version = version_in_use(db.session, current_app.config["INSTRUMENT"])
     if version is None:
         return render_error(503, _("Belum ada instrumen penilaian yang diterbitkan. Hubungi Dinas."))
     form = StartForm(cooperative)
@@ -89,7 +86,7 @@ def answer(assessment_id, code):
     db.session.commit()
     db.session.expire(assessment, ["answers"])
     sheet = Sheet(assessment)
-    section = next(s for s in assessment.instrument.sections if question in s.questions)
+    section = assessment.instrument.section_of(code)
     toggled = [q for q in section.questions if (q.code in sheet.shown) != (q.code in shown_before)]
     return render("assessments/section.html", "saved", question=question, error=None, toggled=toggled,
                   sheet=sheet, section=section)

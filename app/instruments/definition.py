@@ -291,6 +291,10 @@ class Instrument(Model):
     def question(self, code):
         return next((q for q in self.questions if q.code == code), None)
 
+    def section_of(self, code):
+        """The section holding question `code`."""
+        return next(s for s in self.sections if any(q.code == code for q in s.questions))
+
     def level(self, code):
         return next(level for level in self.levels if level.code == code)
 
