@@ -72,8 +72,7 @@ def section(assessment_id, code):
 @role_required(FACILITATOR)
 def answer(assessment_id, code):
     """Autosave one answer; replies with its status and what the answer changed on the screen."""
-    assessment = scope().assessment_or_404(assessment_id)
-    check_own_draft(assessment)
+    assessment = own_draft(assessment_id)
     question = assessment.instrument.question(code)
     if question is None:
         return render_error(404, _("Pertanyaan %(code)s tidak ada di instrumen penilaian ini.", code=code))
@@ -96,8 +95,7 @@ def answer(assessment_id, code):
 @role_required(FACILITATOR)
 def upload_photo(assessment_id, code):
     """Attach one evidence photo to a question that allows it; replies with the question's photo list."""
-    assessment = scope().assessment_or_404(assessment_id)
-    check_own_draft(assessment)
+    assessment = own_draft(assessment_id)
     question = assessment.instrument.question(code)
     if question is None or not question.photo:
         return render_error(404, _("Pertanyaan %(code)s tidak menerima foto.", code=code))
@@ -124,8 +122,7 @@ def photo(assessment_id, photo_id):
 @role_required(FACILITATOR)
 def note(assessment_id, code):
     """Autosave a section's notes."""
-    assessment = scope().assessment_or_404(assessment_id)
-    check_own_draft(assessment)
+    assessment = own_draft(assessment_id)
     section = section_or_404(assessment, code)
     save_note(assessment, section.code, request.form.get("notes", "").strip()[:5000])
     db.session.commit()
@@ -188,6 +185,13 @@ def photo_folder():
 
 def can_edit(assessment):
     return assessment.facilitator_id == current_user.id and assessment.status in EDITABLE
+
+
+def own_draft(assessment_id):
+    """The assessment, if the current user may change it now."""
+    assessment = scope().assessment_or_404(assessment_id)
+    check_own_draft(assessment)
+    return assessment
 
 
 def check_own_draft(assessment):
