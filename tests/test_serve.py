@@ -47,6 +47,12 @@ def test_gunicorn_serves_the_demo(served):
     assert '<html lang="id">' in login and "Masuk ke SiapKop" in login
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
     data = urlencode({"csrf_token": token, "username": "pendamping", "password": password}).encode()
-    listing = opener.open(url + "/auth/login", data=data).read().decode()  # follows the redirect
+    home = opener.open(url + "/auth/login", data=data).read().decode()  # follows the redirect
+    assert "Kunjungan saya" in home and "Belum ada draf" in home
+    listing = opener.open(url + "/cooperatives/").read().decode()
     kecamatan = set(re.findall(r"Kec\. (\w+)", listing))
     assert kecamatan == {"Diwek"} and "20 koperasi" in listing
+    # demo load published the default instrument, so a visit can start at once
+    first = re.search(r'href="/cooperatives/(\d+)"', listing).group(1)
+    start = opener.open(f"{url}/assessments/new/{first}").read().decode()
+    assert "Mulai penilaian" in start and 'name="id"' in start
