@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("assessments", __name__)
 
-from app.assessments import routes  # noqa: E402,F401
+from app.assessments import photo_routes, routes, sync  # noqa: E402,F401

@@ -3,7 +3,7 @@ import uuid
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text, Uuid, select
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, String, Text, Uuid, select
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from app.auth.models import User
@@ -21,6 +21,8 @@ STATUSES = {
     APPROVED: _l("Disetujui"),
 }
 EDITABLE = (DRAFT, RETURNED)
+# The id of the blank assessment whose pages app.js copies for a visit started without signal.
+TEMPLATE_ID = uuid.UUID(int=0)
 
 
 class Assessment(db.Model):
@@ -62,15 +64,19 @@ class Assessment(db.Model):
     def editable(self):
         return self.status in EDITABLE
 
+    @property
+    def is_template(self):
+        return self.id == TEMPLATE_ID
+
     def values(self):
         """Typed answers by question code, NA for "Tidak berlaku": what scoring reads."""
         instrument = self.instrument
         return {a.question_code: NA if a.not_applicable else instrument.question(a.question_code).parse(a.value)
-                for a in self.answers}
+                for a in self.answers if not a.cleared}
 
     def form_values(self):
         """({code: stored text}, {codes answered "Tidak berlaku"}): what the form controls show."""
-        return ({a.question_code: a.value for a in self.answers if not a.not_applicable},
+        return ({a.question_code: a.value for a in self.answers if a.value is not None},
                 {a.question_code for a in self.answers if a.not_applicable})
 
     def note(self, section_code):
@@ -89,17 +95,32 @@ class Assessment(db.Model):
                 .order_by(Assessment.updated_at.desc()))
 
 
-class Answer(db.Model):
+class Stamped:
+    """The client's clock and outbox sequence of the last change, so a late or replayed one loses."""
+    client_ts: Mapped[int] = mapped_column(BigInteger, default=0)  # ms since 1970
+    client_seq: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def stamp(self):
+        return (self.client_ts, self.client_seq)
+
+
+class Answer(Stamped, db.Model):
+    """One question's answer. A cleared answer stays as a row without value, keeping its stamp."""
     assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
     question_code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[str | None] = mapped_column(Text)  # the question's encode(); None when not applicable
+    value: Mapped[str | None] = mapped_column(Text)  # the question's encode(); None when N/A or cleared
     not_applicable: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
 
+    @property
+    def cleared(self):
+        return self.value is None and not self.not_applicable
 
-class SectionNote(db.Model):
+
+class SectionNote(Stamped, db.Model):
     """The facilitator's notes on one section of one assessment."""
     assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
     section_code: Mapped[str] = mapped_column(String(40), primary_key=True)

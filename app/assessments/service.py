@@ -1,4 +1,5 @@
 """Starting, answering and submitting assessments: the rules between the views and the database."""
+import time
 import uuid
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from app.cooperatives.models import utcnow
 from app.extensions import db
 from app.instruments.definition import AnswerError
 from app.instruments.scoring import score
+from app.assessments.merge import is_newer
 
 
 class StartConflict(Exception):
@@ -45,27 +47,39 @@ def parse_answer(question, raw, not_applicable):
     return question.encode(question.parse(raw)), False
 
 
-def save_answer(assessment, question, stored):
-    """Store one parsed answer (from parse_answer), or delete it when cleared."""
-    value, not_applicable = stored
+def save_answer(assessment, question, stored, stamp=None):
+    """Store one parsed answer (from parse_answer) unless a newer change is stored; True if stored.
+
+    `stamp` is the change's (client ms, outbox seq); without one, the server's clock.
+    """
     answer = db.session.get(Answer, (assessment.id, question.code))
-    if value is None and not not_applicable:
-        if answer is not None:
-            db.session.delete(answer)
-    else:
-        answer = answer or Answer(assessment_id=assessment.id, question_code=question.code)
-        answer.value, answer.not_applicable, answer.updated_at = value, not_applicable, utcnow()
-        db.session.add(answer)
-    assessment.updated_at = utcnow()
+    stamp = stamp or server_stamp()
+    if answer is not None and not is_newer(stamp, answer.stamp):
+        return False
+    answer = answer or Answer(assessment_id=assessment.id, question_code=question.code)
+    answer.value, answer.not_applicable = stored
+    answer.client_ts, answer.client_seq = stamp
+    answer.updated_at = assessment.updated_at = utcnow()
+    db.session.add(answer)
+    return True
 
 
-def save_note(assessment, section_code, text):
+def save_note(assessment, section_code, text, stamp=None):
+    """Store a section's notes unless a newer change is stored; True if stored."""
     note = db.session.get(SectionNote, (assessment.id, section_code))
-    if note is None:
-        note = SectionNote(assessment_id=assessment.id, section_code=section_code, text=text)
-        db.session.add(note)
-    note.text, note.updated_at = text, utcnow()
-    assessment.updated_at = utcnow()
+    stamp = stamp or server_stamp()
+    if note is not None and not is_newer(stamp, note.stamp):
+        return False
+    note = note or SectionNote(assessment_id=assessment.id, section_code=section_code)
+    note.text = text
+    note.client_ts, note.client_seq = stamp
+    note.updated_at = assessment.updated_at = utcnow()
+    db.session.add(note)
+    return True
+
+
+def server_stamp():
+    return (int(time.time() * 1000), 0)
 
 
 def save_section(assessment, section, form):

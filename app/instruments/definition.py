@@ -58,6 +58,12 @@ class Condition(Model):
     def value(self):
         return getattr(self, self.operator)
 
+    @property
+    def form_value(self):
+        """The value as a form sends it: yes/no for booleans."""
+        value = self.value
+        return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
     def holds(self, answer):
         """Whether a given answer satisfies the condition; no answer satisfies none."""
         if answer is None or answer is NA:

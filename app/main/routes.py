@@ -1,6 +1,13 @@
-"""Home and language switch."""
-from flask import current_app, redirect, request, session, url_for
+"""Home, the language switch, and what makes the app installable and usable offline."""
+import hashlib
+import json
+from functools import lru_cache
+
+from flask import Response, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from app import ROOT
 
 from app.auth.models import FACILITATOR
 from app.main import bp
@@ -28,3 +35,50 @@ def vary_on_htmx(response):
     """htmx and full-page answers differ for one URL; tell caches so."""
     response.vary.add("HX-Request")
     return response
+
+
+# --- Installable and offline: the web app manifest, the service worker, and the offline page ------
+
+STATIC_FILES = ("app.css", "htmx.min.js", "app.js")
+
+
+@lru_cache(maxsize=1)
+def static_version():
+    """A fingerprint of the static files: it changes with every deploy that changes them."""
+    digest = hashlib.sha256()
+    for name in STATIC_FILES:
+        digest.update((ROOT / "app" / "static" / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@bp.app_template_global()
+def asset(name):
+    """The URL of a static file, versioned so a deploy never serves a stale copy from a cache."""
+    return url_for("static", filename=name, v=static_version())
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """app.js run as the service worker, told this deploy's cache version and files to keep."""
+    files = [asset(name) for name in STATIC_FILES] + [url_for("main.offline")]
+    script = (f"var VERSION = {json.dumps(static_version())}, FILES = {json.dumps(files)};\n"
+              + (ROOT / "app" / "static" / "app.js").read_text(encoding="utf-8"))
+    return Response(script, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """What a phone needs to install SiapKop on its home screen."""
+    return Response(json.dumps({
+        "name": "SiapKop", "short_name": "SiapKop", "lang": "id", "start_url": "/", "scope": "/",
+        "display": "standalone", "background_color": "#ffffff", "theme_color": "#a4001d",
+        "description": _("Penilaian kesiapan tata kelola Koperasi Desa/Kelurahan Merah Putih"),
+        "icons": [{"src": url_for("static", filename=f"icons/icon-{size}.png"), "sizes": f"{size}x{size}",
+                   "type": "image/png", "purpose": "any"} for size in (192, 512)],
+    }), mimetype="application/manifest+json")
+
+
+@bp.get("/offline")
+def offline():
+    """Shown by the service worker for a page that was not prepared before the signal went."""
+    return render_template("offline.html")

@@ -49,6 +49,8 @@ def upgrade():
     sa.Column('value', sa.Text(), nullable=True),
     sa.Column('not_applicable', sa.Boolean(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('client_ts', sa.BigInteger(), nullable=False),
+    sa.Column('client_seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_answer_assessment_id_assessment')),
     sa.PrimaryKeyConstraint('assessment_id', 'question_code', name=op.f('pk_answer'))
     )
@@ -71,6 +73,8 @@ def upgrade():
     sa.Column('section_code', sa.String(length=40), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('client_ts', sa.BigInteger(), nullable=False),
+    sa.Column('client_seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_section_note_assessment_id_assessment')),
     sa.PrimaryKeyConstraint('assessment_id', 'section_code', name=op.f('pk_section_note'))
     )

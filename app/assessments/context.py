@@ -1,0 +1,83 @@
+"""What a view needs to know of an assessment: may this user see it or change it, and what its page shows."""
+from datetime import date
+
+from flask import abort, current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import scope
+from app.assessments.forms import answer_message
+from app.assessments.models import DRAFT, EDITABLE, TEMPLATE_ID, Assessment
+from app.assessments.service import result_of
+from app.auth.models import FACILITATOR
+from app.errors import render_error
+from app.extensions import db
+from app.instruments.models import version_in_use
+from app.instruments.scoring import visible_questions
+
+
+def client_stamp():
+    """The browser's clock for this change (app.js sends it as `ts`), or None for the server's."""
+    ts = request.form.get("ts", type=int)
+    return (ts, 0) if ts and ts > 0 else None
+
+
+def can_edit(assessment):
+    return assessment.facilitator_id == current_user.id and assessment.status in EDITABLE
+
+
+def viewable(assessment_id):
+    """The assessment in the user's area; for TEMPLATE_ID, the blank one a facilitator prepares offline."""
+    if assessment_id != TEMPLATE_ID or current_user.role != FACILITATOR:
+        return scope().assessment_or_404(assessment_id)
+    version = version_in_use(db.session, current_app.config["INSTRUMENT"])
+    if version is None:
+        abort(404)
+    return Assessment(id=TEMPLATE_ID, instrument_version=version, facilitator_id=current_user.id,
+                      facilitator=current_user._get_current_object(), status=DRAFT, visit_date=date.today(),
+                      answers=[], notes=[], photos=[])
+
+
+def own_draft(assessment_id):
+    """The assessment, if the current user may change it now."""
+    assessment = scope().assessment_or_404(assessment_id)
+    check_own_draft(assessment)
+    return assessment
+
+
+def check_own_draft(assessment):
+    """Only the facilitator who started an assessment changes it, and only until it is submitted."""
+    if assessment.is_template:  # a page to copy, never saved
+        abort(404)
+    if assessment.facilitator_id != current_user.id:
+        abort(render_error(403, _("Penilaian ini milik pendamping lain; Anda tidak dapat mengubahnya.")))
+    if assessment.status not in EDITABLE:
+        abort(render_error(409, _("Penilaian ini sudah dikirim dan terkunci.")))
+
+
+def section_or_404(assessment, code):
+    section = next((s for s in assessment.instrument.sections if s.code == code), None)
+    if section is None:
+        abort(404)
+    return section
+
+
+class Sheet:
+    """What the section template shows of an assessment: stored answers, or what was typed and refused."""
+
+    def __init__(self, assessment, errors=None, photo_errors=None):
+        self.assessment = assessment
+        self.result = result_of(assessment)
+        self.shown = visible_questions(assessment.instrument, assessment.values())
+        self.values, self.na = assessment.form_values()
+        self.errors = {code: answer_message(error) for code, error in (errors or {}).items()}
+        self.values.update({code: request.form.get(code, "") for code in self.errors})
+        self.photo_errors = photo_errors or {}
+        self.editable = can_edit(assessment)
+
+    @property
+    def failed(self):
+        return bool(self.errors or self.photo_errors)
+
+    def completeness(self, section_code):
+        return next(s.completeness for s in self.result.sections if s.code == section_code)

@@ -1,0 +1,88 @@
+"""How a batch of changes made offline is merged. Plain Python: no Flask, no database.
+
+A batch is a device's outbox, in order. Each operation has the device's sequence number `seq`
+and, for changes, the client's clock `ts` (milliseconds since 1970):
+
+    {"seq": 7,  "type": "start",  "assessment": "<uuid>", "cooperative": 12, "version": 3,
+                "visit_date": "2025-10-14", "attendees": ["Pak Slamet"], "latitude": -7.6, ...}
+    {"seq": 8,  "type": "answer", "assessment": "<uuid>", "question": "A1", "value": "yes", "na": false, "ts": ...}
+    {"seq": 9,  "type": "note",   "assessment": "<uuid>", "section": "A", "text": "...", "ts": ...}
+    {"seq": 10, "type": "submit", "assessment": "<uuid>", "ts": ...}
+
+The rules:
+- Each operation is applied or refused on its own; a refused one comes back with its reason, the
+  rest of the batch is still applied. Every operation in the batch is acknowledged either way.
+- Starts go first, then answers and notes, then submits, each kind in `seq` order: a submit
+  queued offline is judged on the answers queued before it.
+- An answer or a note replaces the stored one only when its (ts, seq) is newer, so a replayed
+  batch, a duplicate, or a change that arrives late changes nothing.
+"""
+import uuid
+from dataclasses import dataclass, field
+
+KINDS = ("start", "answer", "note", "submit")
+ORDER = {"start": 0, "answer": 1, "note": 1, "submit": 2}
+MAX_OPS = 500
+
+
+@dataclass(frozen=True)
+class Op:
+    seq: int
+    type: str
+    assessment: uuid.UUID
+    ts: int = 0
+    data: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def stamp(self):
+        return (self.ts, self.seq)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    seq: int | None
+    reason: str
+
+
+def read_batch(payload):
+    """(operations in the order to apply them, refusals of malformed ones) from a request body."""
+    items = payload.get("ops") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or len(items) > MAX_OPS:
+        return [], [Refusal(None, "malformed")]
+    ops, refusals = [], []
+    for item in items:
+        op = _op(item)
+        if op is None:
+            seq = item.get("seq") if isinstance(item, dict) and _whole(item.get("seq")) else None
+            refusals.append(Refusal(seq, "malformed"))
+        else:
+            ops.append(op)
+    return sorted(ops, key=lambda op: (ORDER[op.type], op.seq)), refusals
+
+
+def is_newer(incoming, stored):
+    """Whether a change stamped `incoming` (ts, seq) replaces one stamped `stored` (None: nothing stored)."""
+    return stored is None or incoming > stored
+
+
+def _op(item):
+    if not isinstance(item, dict) or item.get("type") not in KINDS or not _whole(item.get("seq")):
+        return None
+    try:
+        assessment = uuid.UUID(str(item.get("assessment")))
+    except ValueError:
+        return None
+    ts = item.get("ts", 0)
+    if not _whole(ts) or ts < 0:
+        return None
+    if item["type"] == "answer" and not isinstance(item.get("question"), str):
+        return None
+    if item["type"] == "note" and not (isinstance(item.get("section"), str) and isinstance(item.get("text"), str)):
+        return None
+    if item["type"] == "start" and not _whole(item.get("cooperative")):
+        return None
+    return Op(item["seq"], item["type"], assessment, ts, item)
+
+
+def _whole(value):
+    return isinstance(value, int) and not isinstance(value, bool)

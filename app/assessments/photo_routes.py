@@ -1,0 +1,73 @@
+"""Evidence photos: attach one to a question, and serve it to users who may see the assessment."""
+import os
+
+from flask import abort, current_app, request, send_from_directory
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from app.access import role_required, scope
+from app.assessments import bp
+from app.assessments.context import Sheet, own_draft
+from app.assessments.forms import PHOTO_ERRORS
+from app.assessments.photos import PhotoError, process_photo, read_limited
+from app.assessments.service import store_photo
+from app.auth.models import FACILITATOR
+from app.errors import render_error
+from app.extensions import db
+from app.rendering import render
+
+
+@bp.post("/<uuid:assessment_id>/photos/<code>")
+@role_required(FACILITATOR)
+def upload_photo(assessment_id, code):
+    """Attach one evidence photo to a question that allows it; replies with the question's photo list."""
+    assessment = own_draft(assessment_id)
+    question = assessment.instrument.question(code)
+    if question is None or not question.photo:
+        return render_error(404, _("Pertanyaan %(code)s tidak menerima foto.", code=code))
+    error = save_photo(assessment, code, request.files.get(f"photo-{code}"))
+    return render("assessments/section.html", "photo_saved", question=question, sheet=Sheet(assessment),
+                  error=error), 422 if error else 200
+
+
+@bp.get("/<uuid:assessment_id>/photos/<uuid:photo_id>.jpg")
+@login_required
+def photo(assessment_id, photo_id):
+    """An evidence photo, for users who may see its assessment."""
+    assessment = scope().assessment_or_404(assessment_id)
+    photo = next((p for p in assessment.photos if p.id == photo_id), None)
+    if photo is None:
+        abort(404)
+    response = send_from_directory(photo_folder(), photo.filename, mimetype="image/jpeg", max_age=86400)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
+
+
+def save_photo(assessment, code, upload):
+    """Process and store one uploaded photo; returns an error message, or None when it is kept."""
+    if upload is None or not upload.filename:
+        return PHOTO_ERRORS["not_an_image"]
+    try:
+        processed = process_photo(read_limited(upload.stream))
+    except PhotoError as error:
+        return PHOTO_ERRORS[error.code]
+    store_photo(assessment, code, processed, photo_folder())
+    db.session.commit()
+    return None
+
+
+def save_section_photos(assessment, section):
+    """Photos sent with a whole-section form post (no JavaScript): {code: error message}."""
+    errors = {}
+    for question in section.questions:
+        upload = request.files.get(f"photo-{question.code}")
+        if question.photo and upload is not None and upload.filename:
+            error = save_photo(assessment, question.code, upload)
+            if error:
+                errors[question.code] = error
+    return errors
+
+
+def photo_folder():
+    return current_app.config["PHOTO_FOLDER"] or os.path.join(current_app.instance_path, "photos")

@@ -1,0 +1,108 @@
+"""POST /assessments/sync: a device's outbox, applied by the rules in merge.py."""
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from app.access import role_required, scope
+from app.assessments import bp
+from app.assessments.forms import StartForm, answer_message
+from app.assessments.merge import read_batch
+from app.assessments.models import Assessment
+from app.assessments.service import StartConflict, parse_answer, save_answer, save_note, start, submit
+from app.auth.models import FACILITATOR
+from app.cooperatives.models import Cooperative
+from app.extensions import db
+from app.instruments.definition import AnswerError
+from app.instruments.models import InstrumentVersion
+
+
+class Refused(Exception):
+    """An operation that cannot be applied: (reason code, message for the facilitator)."""
+
+
+@bp.post("/sync")
+@role_required(FACILITATOR)
+def sync():
+    """Apply a batch of offline changes; acknowledge each operation, applied or refused with a reason."""
+    ops, malformed = read_batch(request.get_json(silent=True))
+    results = [{"seq": r.seq, "ok": False, "reason": r.reason, "message": _("Perubahan ini tidak dapat dibaca.")}
+               for r in malformed]
+    for op in ops:
+        try:
+            results.append({"seq": op.seq, "ok": True, **APPLY[op.type](op)})
+            db.session.commit()
+        except Refused as refusal:
+            db.session.rollback()
+            results.append({"seq": op.seq, "ok": False, "reason": refusal.args[0], "message": refusal.args[1]})
+    return jsonify(results=results)
+
+
+def apply_start(op):
+    cooperative = db.session.scalar(scope().cooperatives().where(Cooperative.id == op.data["cooperative"]))
+    version = db.session.get(InstrumentVersion, op.data.get("version") or 0)
+    if cooperative is None or version is None:
+        raise Refused("unknown_cooperative", _("Koperasi atau instrumen tidak dikenal."))
+    form = StartForm(cooperative, meta={"csrf": False}, formdata=MultiDict({
+        "id": str(op.assessment), "visit_date": op.data.get("visit_date", ""),
+        "others": "\n".join(str(name) for name in op.data.get("attendees") or [] if name),
+        **{key: str(op.data[key]) for key in ("latitude", "longitude", "accuracy_m") if op.data.get(key) is not None}}))
+    if not form.validate():
+        raise Refused("invalid_start", " ".join(str(e) for errors in form.errors.values() for e in errors))
+    try:
+        start(form.id.data, cooperative, current_user, version, visit_date=form.visit_date.data,
+              attendees=form.attendees(), latitude=form.latitude.data, longitude=form.longitude.data,
+              accuracy_m=form.accuracy_m.data)
+    except StartConflict:
+        raise Refused("conflict", _("Penilaian ini sudah dimulai oleh pendamping lain.")) from None
+    return {}
+
+
+def apply_answer(op):
+    assessment = own_draft(op)
+    question = assessment.instrument.question(op.data["question"])
+    if question is None:
+        raise Refused("unknown_question", _("Pertanyaan %(code)s tidak ada di instrumen penilaian ini.",
+                                            code=op.data["question"]))
+    value = op.data.get("value")
+    try:
+        stored = parse_answer(question, None if value is None else str(value), bool(op.data.get("na")))
+    except AnswerError as error:
+        raise Refused("invalid_answer", f"{question.code}: {answer_message(error)}") from None
+    return {"applied": save_answer(assessment, question, stored, op.stamp)}
+
+
+def apply_note(op):
+    assessment = own_draft(op)
+    if op.data["section"] not in {s.code for s in assessment.instrument.sections}:
+        raise Refused("unknown_section", _("Bagian %(code)s tidak ada.", code=op.data["section"]))
+    return {"applied": save_note(assessment, op.data["section"], op.data["text"].strip()[:5000], op.stamp)}
+
+
+def apply_submit(op):
+    assessment = own(op)
+    if not assessment.editable:
+        return {"status": assessment.status}  # already submitted: a replay changes nothing
+    result = submit(assessment)
+    if not result.complete:
+        raise Refused("incomplete", _("Belum dikirim: masih ada jawaban wajib yang kosong (%(codes)s).",
+                                      codes=", ".join(result.missing)))
+    return {"status": assessment.status}
+
+
+def own(op):
+    """The operation's assessment, if it is this facilitator's; refused otherwise."""
+    assessment = db.session.scalar(scope().assessments().where(Assessment.id == op.assessment))
+    if assessment is None or assessment.facilitator_id != current_user.id:
+        raise Refused("not_yours", _("Penilaian ini tidak ditemukan atau milik pendamping lain."))
+    return assessment
+
+
+def own_draft(op):
+    assessment = own(op)
+    if not assessment.editable:
+        raise Refused("locked", _("Penilaian ini sudah dikirim dan terkunci."))
+    return assessment
+
+
+APPLY = {"start": apply_start, "answer": apply_answer, "note": apply_note, "submit": apply_submit}
