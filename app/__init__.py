@@ -1,4 +1,5 @@
 """SiapKop: governance-readiness assessments for Koperasi Desa/Kelurahan Merah Putih."""
+import importlib
 import os
 import secrets
 from pathlib import Path
@@ -11,6 +12,13 @@ from sqlalchemy.engine import Engine
 from app.extensions import babel, csrf, db, htmx, login, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+# Views and commands attach themselves to their feature's blueprint when imported. They are imported
+# here, not from each feature's __init__, so importing a model never pulls in views (no import cycles).
+VIEWS = (
+    "app.main.routes", "app.auth.routes", "app.regions.commands", "app.users.routes", "app.users.commands",
+    "app.cooperatives.routes", "app.cooperatives.commands", "app.instruments.routes", "app.instruments.commands",
+    "app.assessments.routes", "app.assessments.photo_routes", "app.assessments.sync",
+)
 
 
 def create_app(config_class):
@@ -38,6 +46,8 @@ def create_app(config_class):
     i18n.init_app(app)
     errors.init_app(app)
 
+    for module in VIEWS:
+        importlib.import_module(module)
     from app.assessments import bp as assessments_bp
     from app.auth import bp as auth_bp
     from app.cooperatives import bp as cooperatives_bp

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import selectinload
 
+from app.assessments.models import Assessment
 from app.auth.models import ADMIN, User, user_district
 from app.cooperatives.models import Cooperative
 from app.extensions import db
@@ -55,11 +56,9 @@ class Scope:
 
     def assessments(self):
         """Assessments of the cooperatives in this user's area."""
-        from app.assessments.models import Assessment  # here: assessments' views import this module
         return Assessment.listing().where(self.district_clause())
 
     def assessment_or_404(self, assessment_id):
-        from app.assessments.models import Assessment
         return db.one_or_404(self.assessments().where(Assessment.id == assessment_id))
 
     def users(self):

@@ -1,7 +1,4 @@
-"""Every model, imported in one place so Flask-Migrate sees all tables.
-
-In dependency order: importing a feature's models runs its package, which imports its views.
-"""
+"""Every model, imported in one place so Flask-Migrate sees all tables."""
 from app.regions.models import District, Province, Regency, Village  # noqa: F401
 from app.auth.models import User, user_district  # noqa: F401
 from app.cooperatives.models import Cooperative, Officer  # noqa: F401

@@ -9,69 +9,10 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app import ROOT
-from app.assessments.models import Answer, Assessment, Photo, SectionNote
+from app.assessments.models import Assessment, Photo, SectionNote
 from app.extensions import db
-from app.instruments.definition import load_text
-from app.instruments.models import publish
 from app.instruments.scoring import score
-from tests.conftest import DIWEK, WONOSALAM, csrf_token
-
-SOURCE = (ROOT / "instruments" / "kdmp-tata-kelola-v1.yaml").read_text(encoding="utf-8")
-INSTRUMENT = load_text(SOURCE)
-
-
-@pytest.fixture
-def field(app, jombang, client, auth, tmp_path):
-    """The default instrument published, and the Diwek facilitator logged in."""
-    app.config["PHOTO_FOLDER"] = str(tmp_path / "photos")
-    publish(db.session, INSTRUMENT, SOURCE)
-    db.session.commit()
-    auth.login("fas.diwek")
-    return Field(client, auth)
-
-
-class Field:
-    """Drives the facilitator's pages the way the browser does."""
-
-    def __init__(self, client, auth):
-        self.client, self.auth = client, auth
-        self.token = auth.token("/assessments/")
-
-    def cooperative(self, district=DIWEK):
-        from app.cooperatives.models import Cooperative
-        from app.regions.models import Village
-        return db.session.scalar(select(Cooperative.id).join(Cooperative.village)
-                                 .where(Village.district_code == district).order_by(Cooperative.id))
-
-    def start(self, assessment_id=None, cooperative_id=None, **data):
-        assessment_id = assessment_id or str(uuid.uuid4())
-        return assessment_id, self.client.post(f"/assessments/new/{cooperative_id or self.cooperative()}", data={
-            "csrf_token": self.token, "id": assessment_id, "visit_date": "2025-10-14", **data})
-
-    def save(self, assessment_id, code, value=None, na=False, token=None):
-        data = {} if value is None else {code: value}
-        if na:
-            data["na"] = code
-        return self.client.post(f"/assessments/{assessment_id}/answers/{code}", data=data,
-                                headers={"HX-Request": "true", "X-CSRFToken": token or self.token})
-
-
-def answers(assessment_id):
-    """The answers held for an assessment: None for "Tidak berlaku"; cleared answers left out."""
-    db.session.expire_all()
-    return {a.question_code: (None if a.not_applicable else a.value)
-            for a in db.session.scalars(select(Answer).where(Answer.assessment_id == uuid.UUID(assessment_id)))
-            if not a.cleared}
-
-
-def assessment(assessment_id):
-    db.session.expire_all()
-    return db.session.get(Assessment, uuid.UUID(assessment_id))
-
-
-BEST = {q.code: {"yesno": "yes", "scale": "4", "count": str(getattr(q, "target", 0))}[q.type]
-        for q in INSTRUMENT.questions}
-
+from tests.conftest import BEST, DIWEK, INSTRUMENT, WONOSALAM, answers, assessment
 
 def test_start_records_the_visit_and_a_retry_with_the_same_uuid_makes_one_assessment(field):
     assessment_id, response = field.start(others="Pak Budi\n\nBu Sri", latitude="-7.5921", longitude="112.2340",

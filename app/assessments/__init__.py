@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("assessments", __name__)
-
-from app.assessments import photo_routes, routes, sync  # noqa: E402,F401

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("cooperatives", __name__, cli_group="cooperatives")
-
-from app.cooperatives import commands, routes  # noqa: E402,F401

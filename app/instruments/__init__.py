@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("instruments", __name__, cli_group="instruments")
-
-from app.instruments import commands, routes  # noqa: E402,F401

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("main", __name__)
-
-from app.main import routes  # noqa: E402,F401

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("regions", __name__, cli_group="regions")
-
-from app.regions import commands  # noqa: E402,F401

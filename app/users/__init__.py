@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("users", __name__, cli_group="users")
-
-from app.users import commands, routes  # noqa: E402,F401

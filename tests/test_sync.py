@@ -1,0 +1,176 @@
+"""The sync endpoint over real HTTP, and the plain-Python merge rules."""
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from app.assessments.merge import is_newer, read_batch
+from app.assessments.models import Answer, Assessment, SectionNote
+from app.extensions import db
+from tests.conftest import BEST, WONOSALAM, add_user, answers, assessment
+
+
+def version_id():
+    from app.instruments.models import InstrumentVersion
+    return db.session.scalar(select(InstrumentVersion.id))
+
+
+def started(field, assessment_id, seq=1, **extra):
+    return {"seq": seq, "type": "start", "assessment": assessment_id, "cooperative": field.cooperative(),
+            "version": version_id(), "visit_date": "2025-10-14", "attendees": ["Pak Slamet", "Bu Sri"],
+            "latitude": -7.59, "longitude": 112.23, "accuracy_m": 20, "ts": 1000, **extra}
+
+
+def answered(assessment_id, seq, question, value, ts, na=False):
+    return {"seq": seq, "type": "answer", "assessment": assessment_id, "question": question, "value": value,
+            "na": na, "ts": ts}
+
+
+def sync(field, *ops, token=None):
+    response = field.client.post("/assessments/sync", json={"ops": list(ops)},
+                                 headers={"X-CSRFToken": token or field.token})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {r["seq"]: r for r in response.get_json()["results"]}
+
+
+def counts():
+    return (db.session.scalar(select(func.count()).select_from(Assessment)),
+            db.session.scalar(select(func.count()).select_from(Answer)),
+            db.session.scalar(select(func.count()).select_from(SectionNote)))
+
+
+def test_an_assessment_started_offline_is_created_on_its_first_sync(field):
+    assessment_id = str(uuid.uuid4())
+    results = sync(field, answered(assessment_id, 2, "A1", "yes", 2000), started(field, assessment_id),
+                   {"seq": 3, "type": "note", "assessment": assessment_id, "section": "A", "text": "Akta di rumah",
+                    "ts": 2100})
+    assert all(r["ok"] for r in results.values()) and set(results) == {1, 2, 3}
+    created = assessment(assessment_id)
+    assert (created.status, created.visit_date.isoformat(), created.attendees) == (
+        "draft", "2025-10-14", ["Pak Slamet", "Bu Sri"])
+    assert (created.latitude, created.facilitator.username) == (-7.59, "fas.diwek")
+    assert answers(assessment_id) == {"A1": "yes"} and created.note("A") == "Akta di rumah"
+
+
+def test_a_replayed_batch_changes_nothing(field):
+    assessment_id = str(uuid.uuid4())
+    batch = [started(field, assessment_id), answered(assessment_id, 2, "A1", "yes", 2000),
+             answered(assessment_id, 3, "C1", "40", 2001)]
+    first = sync(field, *batch)
+    before = (counts(), answers(assessment_id), assessment(assessment_id).updated_at)
+    again = sync(field, *batch)
+    assert [r["ok"] for r in first.values()] == [r["ok"] for r in again.values()] == [True, True, True]
+    assert again[2]["applied"] is False and again[3]["applied"] is False
+    assert (counts(), answers(assessment_id), assessment(assessment_id).updated_at) == before
+    assert counts() == (1, 2, 0)
+
+
+def test_the_newer_client_timestamp_wins_whatever_the_order(field):
+    assessment_id = str(uuid.uuid4())
+    sync(field, started(field, assessment_id),
+         answered(assessment_id, 2, "A1", "no", 5000), answered(assessment_id, 3, "A1", "yes", 4000))
+    assert answers(assessment_id) == {"A1": "no"}  # seq 3 came later but was changed earlier
+    late = sync(field, answered(assessment_id, 4, "A1", "yes", 4500))
+    assert late[4] == {"seq": 4, "ok": True, "applied": False} and answers(assessment_id) == {"A1": "no"}
+    sync(field, answered(assessment_id, 5, "A1", "yes", 6000))
+    assert answers(assessment_id) == {"A1": "yes"}
+    # an online autosave stamped earlier than the stored change does not overwrite it either
+    field.client.post(f"/assessments/{assessment_id}/answers/A1", data={"A1": "no", "ts": "5500"},
+                      headers={"HX-Request": "true", "X-CSRFToken": field.token})
+    assert answers(assessment_id) == {"A1": "yes"}
+
+
+def test_clearing_is_a_change_too(field):
+    assessment_id = str(uuid.uuid4())
+    sync(field, started(field, assessment_id), answered(assessment_id, 2, "C1", "40", 2000),
+         answered(assessment_id, 3, "C1", None, 3000), answered(assessment_id, 4, "C1", "10", 2500))
+    assert answers(assessment_id) == {}  # the clear at 3000 is newer than the 10 typed at 2500
+
+
+def test_an_unknown_question_is_refused_with_a_reason_and_the_rest_applied(field):
+    assessment_id = str(uuid.uuid4())
+    results = sync(field, started(field, assessment_id), answered(assessment_id, 2, "Z9", "yes", 2000),
+                   answered(assessment_id, 3, "A1", "yes", 2001), answered(assessment_id, 4, "C1", "-2", 2002),
+                   {"seq": 5, "type": "answer"})
+    assert results[2]["ok"] is False and results[2]["reason"] == "unknown_question"
+    assert results[2]["message"] == "Pertanyaan Z9 tidak ada di instrumen penilaian ini."
+    assert results[4]["reason"] == "invalid_answer" and results[4]["message"] == "C1: Jumlah tidak boleh negatif."
+    assert results[5]["reason"] == "malformed"
+    assert results[1]["ok"] and results[3]["ok"] and answers(assessment_id) == {"A1": "yes"}
+
+
+def test_another_facilitators_assessment_is_refused_and_nothing_written(field, auth):
+    assessment_id = str(uuid.uuid4())
+    sync(field, started(field, assessment_id), answered(assessment_id, 2, "A1", "yes", 2000))
+    before = counts(), answers(assessment_id)
+    add_user("fas.diwek2", "facilitator", (assessment(assessment_id).cooperative.village.district_code,))
+    db.session.commit()
+    for username in ("fas.diwek2", "fas.wonosalam"):  # the same kecamatan, and another one
+        auth.login(username)
+        token = auth.token("/assessments/")
+        results = sync(field, answered(assessment_id, 7, "A1", "no", 9000), answered(assessment_id, 8, "B1", "no", 9001),
+                       {"seq": 9, "type": "note", "assessment": assessment_id, "section": "A", "text": "x", "ts": 9002},
+                       {"seq": 10, "type": "submit", "assessment": assessment_id, "ts": 9003},
+                       started(field, assessment_id, seq=11), token=token)
+        assert [r["ok"] for r in results.values()] == [False] * 5
+        assert {r["reason"] for r in results.values()} <= {"not_yours", "conflict", "unknown_cooperative"}
+        assert (counts(), answers(assessment_id)) == before
+    assert assessment(assessment_id).status == "draft"
+
+
+def test_a_submit_queued_offline_is_applied_after_its_answers(field):
+    assessment_id = str(uuid.uuid4())
+    ops = [started(field, assessment_id), {"seq": 2, "type": "submit", "assessment": assessment_id, "ts": 1}]
+    ops += [answered(assessment_id, 3 + i, code, value, 2000 + i) for i, (code, value) in enumerate(BEST.items())
+            if code != "H6"]
+    refused = sync(field, *ops)
+    assert refused[2]["ok"] is False and refused[2]["reason"] == "incomplete"
+    assert refused[2]["message"] == "Belum dikirim: masih ada jawaban wajib yang kosong (H6)."
+    assert assessment(assessment_id).status == "draft"
+
+    results = sync(field, {"seq": 60, "type": "submit", "assessment": assessment_id, "ts": 1},
+                   answered(assessment_id, 61, "H6", "2", 3000))
+    assert results[60] == {"seq": 60, "ok": True, "status": "submitted"}
+    done = assessment(assessment_id)
+    assert done.status == "submitted" and done.score == 100 and done.level == "siap"
+    assert sync(field, {"seq": 60, "type": "submit", "assessment": assessment_id, "ts": 1})[60]["ok"]
+    late = sync(field, answered(assessment_id, 62, "A1", "no", 9000))
+    assert late[62]["reason"] == "locked" and answers(assessment_id)["A1"] == "yes"
+
+
+def test_sync_needs_a_facilitator_and_the_csrf_token(field, client, auth):
+    response = field.client.post("/assessments/sync", json={"ops": []})
+    assert response.status_code == 400
+    auth.login("supervisor")
+    response = client.post("/assessments/sync", json={"ops": []}, headers={"X-CSRFToken": auth.token()})
+    assert response.status_code == 403
+
+
+def test_a_start_outside_the_facilitators_area_is_refused(field):
+    assessment_id = str(uuid.uuid4())
+    results = sync(field, started(field, assessment_id, cooperative=field.cooperative(WONOSALAM)))
+    assert results[1]["reason"] == "unknown_cooperative" and counts() == (0, 0, 0)
+
+
+# --- The rules, without HTTP ---------------------------------------------------------------------
+
+def test_read_batch_orders_starts_then_changes_then_submits():
+    a = str(uuid.uuid4())
+    ops, refused = read_batch({"ops": [
+        {"seq": 4, "type": "submit", "assessment": a}, {"seq": 3, "type": "answer", "assessment": a, "question": "A1"},
+        {"seq": 5, "type": "start", "assessment": a, "cooperative": 1},
+        {"seq": 1, "type": "note", "assessment": a, "section": "A", "text": ""},
+        {"seq": 6, "type": "answer", "assessment": "not-a-uuid", "question": "A1"},
+        {"seq": True, "type": "answer", "assessment": a, "question": "A1"},
+        {"seq": 7, "type": "delete", "assessment": a}, "junk"]})
+    assert [(op.type, op.seq) for op in ops] == [("start", 5), ("note", 1), ("answer", 3), ("submit", 4)]
+    assert [(r.seq, r.reason) for r in refused] == [(6, "malformed"), (None, "malformed"), (7, "malformed"),
+                                                   (None, "malformed")]
+    assert read_batch({"ops": "x"})[1][0].reason == "malformed" and read_batch(None)[0] == []
+
+
+@pytest.mark.parametrize("incoming, stored, newer", [
+    ((2000, 1), None, True), ((2000, 1), (1999, 9), True), ((2000, 1), (2000, 1), False),
+    ((2000, 2), (2000, 1), True), ((1000, 9), (2000, 0), False)])
+def test_is_newer(incoming, stored, newer):
+    assert is_newer(incoming, stored) is newer
