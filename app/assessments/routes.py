@@ -60,7 +60,7 @@ def prepare(cooperative_id):
     version = version_in_use(db.session, current_app.config["INSTRUMENT"])
     sections = version.instrument.sections if version else []
     return jsonify(urls=[
-        url_for("main.index"), url_for("assessments.index"),
+        url_for("assessments.index"),
         url_for("cooperatives.show", cooperative_id=cooperative.id),
         url_for("assessments.new", cooperative_id=cooperative.id),
         *(url_for("assessments.section", assessment_id=TEMPLATE_ID, code=s.code) for s in sections),

@@ -248,7 +248,10 @@
             crumb = root.querySelector("[data-crumb]"), note = form && form.querySelector('[data-note="' + op.section + '"]');
           if (op.type === "answer" && fieldset) showAnswer(fieldset, op, form.dataset.queued);
           if (op.type === "note" && note) note.value = op.text;
-          if (op.type === "start" && crumb && !crumb.textContent.trim()) crumb.textContent = op.name + " · " + op.visit_date;
+          if (op.type === "start" && crumb && !crumb.textContent.trim()) {
+            crumb.textContent = op.name + " · " + new Date(op.visit_date + "T00:00").toLocaleDateString(
+              document.documentElement.lang, {day: "numeric", month: "long", year: "numeric"});
+          }
           if (submit) submit.querySelector("button").disabled = false;
         });
         if (form) relevance(form);

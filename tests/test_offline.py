@@ -1,0 +1,205 @@
+"""Field work without signal, in real Chromium: the service worker, the outbox, and sync."""
+import random
+import re
+import uuid
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from app.assessments.models import Answer, Assessment
+from app.extensions import db
+from tests.conftest import BEST
+from tests.test_browser import FIELD_ANSWERS, log_in, publish_default_instrument, saved_answers, start_assessment
+
+pytestmark = pytest.mark.browser
+QUEUED = "Tersimpan di ponsel; dikirim saat ada sinyal."
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember")
+OUTBOX_SIZE = """() => new Promise(resolve => {
+    const open = indexedDB.open("siapkop");
+    open.onsuccess = () => {
+        const count = open.result.transaction("outbox").objectStore("outbox").count();
+        count.onsuccess = () => resolve(count.result);
+    };
+})"""
+
+
+def eventually(page, check, seconds=30):
+    """Poll `check()` until it is true (page.wait_for_function does not wait for promises)."""
+    for _ in range(seconds * 10):
+        if check():
+            return True
+        page.wait_for_timeout(100)
+    return check()
+
+
+def controlled_by_the_worker(page):
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def tap(page, code, value, status=re.compile("Tersimpan")):
+    """Answer one question and wait until the change is saved or queued."""
+    question = page.locator(f"#q-{code}")
+    box = question.locator("input[type=number]")
+    if box.count():
+        box.fill(value)
+        box.press("Tab")
+    else:
+        question.locator(f"input[value='{value}']").check()
+    expect(page.locator(f"#status-{code}")).to_have_text(status)
+
+
+def shows(page, code, value):
+    box = page.locator(f"#q-{code} input[type=number]")
+    if box.count():
+        expect(box).to_have_value(value)
+    else:
+        expect(page.locator(f"#q-{code} input[value='{value}']")).to_be_checked()
+
+
+def rows(live_server, assessment_id):
+    with live_server.app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Answer).where(Answer.assessment_id == assessment_id))
+
+
+def test_a_prepared_visit_is_filled_offline_and_sent_when_the_signal_returns(page, live_server, shot):
+    publish_default_instrument(live_server)
+    log_in(page, live_server)
+    controlled_by_the_worker(page)
+    page.goto(live_server.url + "/cooperatives/?q=cukir")
+    page.locator("#results .cards a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Koperasi Desa Merah Putih Cukir")
+    cooperative_url = page.url
+    page.get_by_role("button", name="Siapkan untuk kunjungan").click()
+    expect(page.get_by_role("button", name="Siap dipakai tanpa sinyal")).to_be_disabled()
+    shot(page, "prepared")
+
+    page.context.set_offline(True)
+    page.goto(cooperative_url)  # from the phone, not the server
+    page.get_by_role("link", name="Mulai penilaian").click()
+    page.get_by_label("Hadir lainnya (satu nama per baris)").fill("Pak Slamet (Ketua)")
+    page.get_by_role("button", name="Mulai penilaian").click()
+    expect(page).to_have_url(re.compile(r"/assessments/[0-9a-f-]{36}/sections/A$"))
+    assessment_id = uuid.UUID(page.url.split("/")[-3])
+    today = date.today()
+    expect(page.locator("[data-crumb]")).to_have_text(
+        f"Koperasi Desa Merah Putih Cukir · {today.day} {MONTHS[today.month - 1]} {today.year}")
+
+    entered = {}
+    for section, count in (("A", 6), ("B", 5), ("C", 4)):
+        for code, value in list(FIELD_ANSWERS[section].items())[:count]:
+            tap(page, code, value, QUEUED)
+            entered[code] = value
+        shot(page, f"offline-{section}")
+        if section != "C":
+            page.get_by_role("button", name="Simpan dan lanjut").click()
+            expect(page.get_by_role("heading", level=1)).to_contain_text(f"{chr(ord(section) + 1)}.")
+    expect(page.locator("#outbox")).to_have_text("15 jawaban belum terkirim; dikirim otomatis saat ada sinyal.")
+
+    page.reload()  # still offline: the answers come back from the outbox
+    for code in ("C1", "C2", "C3", "C4"):
+        shows(page, code, entered[code])
+    shot(page, "offline-reloaded")
+    for section in "AB":
+        page.goto(f"{live_server.url}/assessments/{assessment_id}/sections/{section}")
+        for code in FIELD_ANSWERS[section]:
+            shows(page, code, entered[code])
+    assert rows(live_server, assessment_id) == 0
+
+    page.context.set_offline(False)
+    expect(page.locator("#outbox")).to_be_hidden(timeout=15000)
+    assert page.evaluate(OUTBOX_SIZE) == 0
+    assert saved_answers(live_server, assessment_id) == entered and rows(live_server, assessment_id) == 15
+    with live_server.app.app_context():
+        visit = db.session.get(Assessment, assessment_id)
+        assert visit.attendees == ["Pak Slamet (Ketua)"] and visit.facilitator.username == "fas.diwek"
+    shot(page, "sent")
+
+
+def test_a_flaky_network_loses_and_duplicates_nothing(page, live_server):
+    publish_default_instrument(live_server)
+    assessment_id = start_assessment(page, live_server)
+    controlled_by_the_worker(page)
+    chance, failed = random.Random(20251014), []
+
+    def flaky(route):
+        if chance.random() < 0.3:
+            failed.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.context.route(re.compile(r"/assessments/(sync$|[0-9a-f-]{36}/answers/)"), flaky)
+    entered = {}
+    for section, answers in FIELD_ANSWERS.items():
+        page.goto(f"{live_server.url}/assessments/{assessment_id}/sections/{section}")
+        for code, value in answers.items():
+            if len(entered) < 40 and code != "F2":
+                tap(page, code, value)
+                entered[code] = value
+    assert len(entered) == 40
+    assert eventually(page, lambda: page.evaluate(OUTBOX_SIZE) == 0, seconds=90)
+    # both paths were hit: autosaves that fell back to the outbox, and syncs that were retried
+    assert any(url.endswith("/sync") for url in failed) and any("/answers/" in url for url in failed)
+    assert saved_answers(live_server, assessment_id) == entered and rows(live_server, assessment_id) == 40
+
+
+def test_a_submit_made_offline_is_applied_when_the_signal_returns(page, live_server, shot):
+    from app.assessments.service import parse_answer, save_answer, start
+    from app.auth.models import User
+    from app.cooperatives.models import Cooperative
+    from app.instruments.models import InstrumentVersion
+    from app.regions.models import Village
+
+    publish_default_instrument(live_server)
+    assessment_id = uuid.uuid4()
+    with live_server.app.app_context():
+        visit = start(assessment_id, db.session.scalar(select(Cooperative).join(Cooperative.village)
+                                                        .where(Village.name == "Cukir")),
+                      db.session.scalar(select(User).where(User.username == "fas.diwek")),
+                      db.session.scalar(select(InstrumentVersion)), visit_date=date(2025, 10, 14))
+        for question in visit.instrument.questions:
+            save_answer(visit, question, parse_answer(question, BEST[question.code], False))
+        db.session.commit()
+    log_in(page, live_server)
+    controlled_by_the_worker(page)
+    page.goto(f"{live_server.url}/assessments/{assessment_id}")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Kirim ke supervisor").click()
+    expect(page.get_by_text("Akan dikirim ke supervisor saat ada sinyal.")).to_be_visible()
+    shot(page, "queued")
+    with live_server.app.app_context():
+        assert db.session.get(Assessment, assessment_id).status == "draft"
+
+    page.context.set_offline(False)
+    expect(page.get_by_text(re.compile("^Dikirim .*Penilaian terkunci"))).to_be_visible(timeout=15000)
+    shot(page, "submitted")
+    with live_server.app.app_context():
+        visit = db.session.get(Assessment, assessment_id)
+        assert visit.status == "submitted" and visit.score == 100
+
+
+def test_a_new_deploy_keeps_the_outbox_and_the_prepared_pages(page, live_server, monkeypatch):
+    import app.main.routes as main_routes
+
+    publish_default_instrument(live_server)
+    assessment_id = start_assessment(page, live_server)
+    controlled_by_the_worker(page)
+    page.context.set_offline(True)
+    tap(page, "A1", "yes", QUEUED)
+    page.context.route("**/assessments/sync", lambda route: route.abort())
+    page.context.set_offline(False)  # the answer is still queued when the new worker arrives...
+    old = page.evaluate("caches.keys()")
+    monkeypatch.setattr(main_routes, "static_version", lambda: "nextdeploy01")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    # the new worker installs, then removes the old deploy's files
+    assert eventually(page, lambda: sorted(page.evaluate("caches.keys()")) == [
+        "siapkop-pages", "siapkop-static-nextdeploy01"])
+    assert "siapkop-pages" in old and len(old) == 2
+    assert page.evaluate(OUTBOX_SIZE) == 1
+    page.context.unroute("**/assessments/sync")  # ...and is sent once the server answers again
+    page.reload()
+    expect(page.locator("#outbox")).to_be_hidden(timeout=15000)
+    assert saved_answers(live_server, assessment_id) == {"A1": "yes"}
