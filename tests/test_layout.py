@@ -48,3 +48,29 @@ def test_pages_are_light(client, auth, jombang):
     for path in ("/cooperatives/", "/static/app.css", "/static/htmx.min.js", "/static/app.js"):
         total += len(gzip.compress(client.get(path).data))
     assert total < 60_000
+
+
+def test_manifest_and_service_worker_make_the_app_installable(client):
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    data = manifest.get_json(force=True)
+    assert (data["start_url"], data["display"], data["lang"]) == ("/", "standalone", "id")
+    for icon in data["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200 and image.mimetype == "image/png"
+    assert {icon["sizes"] for icon in data["icons"]} == {"192x192", "512x512"}
+    worker = client.get("/sw.js")
+    script = worker.get_data(as_text=True)
+    assert worker.mimetype == "text/javascript" and "no-cache" in worker.headers["Cache-Control"]
+    version = re.match(r'var VERSION = "([0-9a-f]{12})", FILES = (\[.*\]);', script)
+    files = json.loads(version.group(2))
+    assert f"/static/app.css?v={version.group(1)}" in files and "/offline" in files
+    assert all(client.get(path).status_code == 200 for path in files)
+    assert script.endswith((ROOT / "app" / "static" / "app.js").read_text())
+
+
+def test_the_javascript_is_one_small_module():
+    """Everything the app adds to htmx, service worker included, in one file under 10 KB gzip."""
+    scripts = sorted(path.name for path in (ROOT / "app" / "static").glob("*.js"))
+    assert scripts == ["app.js", "htmx.min.js"]
+    assert len(gzip.compress((ROOT / "app" / "static" / "app.js").read_bytes(), 9)) <= 10 * 1024
