@@ -344,3 +344,12 @@ def test_the_basic_path_works_without_javascript(browser, live_server, playwrigh
     shot(page, "summary-without-javascript")
     assert saved_answers(live_server, assessment_id) == FIELD_ANSWERS["A"]
     context.close()
+
+
+def test_language_and_user_changes_load_a_whole_new_page(page, live_server):
+    """Boosted swaps keep <html> and <body>; switching language or user must not."""
+    log_in(page, live_server)
+    assert page.evaluate("document.body.dataset.user") is not None
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="My visits")).to_be_visible()

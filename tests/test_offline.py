@@ -203,3 +203,41 @@ def test_a_new_deploy_keeps_the_outbox_and_the_prepared_pages(page, live_server,
     page.reload()
     expect(page.locator("#outbox")).to_be_hidden(timeout=15000)
     assert saved_answers(live_server, assessment_id) == {"A1": "yes"}
+
+
+def test_relevance_is_applied_on_the_phone_while_offline(page, live_server):
+    publish_default_instrument(live_server)
+    assessment_id = start_assessment(page, live_server)
+    controlled_by_the_worker(page)
+    page.goto(f"{live_server.url}/assessments/{assessment_id}/sections/F")
+    page.context.set_offline(True)
+    expect(page.locator("#q-F2")).to_be_hidden()
+    tap(page, "F1", "yes", QUEUED)
+    expect(page.locator("#q-F2")).to_be_visible()
+    tap(page, "F2", "3", QUEUED)
+    tap(page, "F1", "no", QUEUED)
+    expect(page.locator("#q-F2")).to_be_hidden()
+    page.context.set_offline(False)
+    expect(page.locator("#outbox")).to_be_hidden(timeout=15000)
+    assert saved_answers(live_server, assessment_id) == {"F1": "no", "F2": "3"}  # kept, but not scored
+
+
+def test_a_shared_phone_keeps_each_users_unsent_work(page, live_server):
+    publish_default_instrument(live_server)
+    assessment_id = start_assessment(page, live_server)
+    controlled_by_the_worker(page)
+    page.context.set_offline(True)
+    tap(page, "A1", "yes", QUEUED)
+    page.context.route("**/assessments/sync", lambda route: route.abort())
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Keluar").click()
+    log_in(page, live_server, "fas.wonosalam")  # another facilitator on the same phone
+    page.context.unroute("**/assessments/sync")
+    page.reload()
+    expect(page.locator("#outbox")).to_be_hidden()
+    page.wait_for_timeout(500)
+    assert page.evaluate(OUTBOX_SIZE) == 1 and saved_answers(live_server, assessment_id) == {}
+    page.get_by_role("button", name="Keluar").click()
+    log_in(page, live_server, "fas.diwek")  # back: the work is sent
+    assert eventually(page, lambda: page.evaluate(OUTBOX_SIZE) == 0)
+    assert saved_answers(live_server, assessment_id) == {"A1": "yes"}
