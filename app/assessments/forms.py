@@ -19,6 +19,8 @@ ANSWER_ERRORS = {
     "too_long": _l("Paling banyak %(limit)s karakter."),
     "not_applicable": _l("Pertanyaan ini tidak dapat dijawab \"Tidak berlaku\"."),
 }
+CONFLICT = _l("Penilaian ini baru saja diubah orang lain, jadi tindakan Anda tidak dijalankan. "
+              "Muat ulang halaman untuk melihat keadaan terbaru.")
 PHOTO_ERRORS = {
     "too_large": _l("Foto terlalu besar: paling besar 10 MB."),
     "not_an_image": _l("Berkas ini bukan foto. Pilih gambar JPEG atau PNG."),

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, String, Text, Uuid, select
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
+from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED  # noqa: F401 (re-exported)
 from app.auth.models import User
 from app.cooperatives.models import Cooperative, utcnow
 from app.extensions import db
@@ -13,12 +14,18 @@ from app.instruments.definition import NA
 from app.instruments.models import InstrumentVersion
 from app.regions.models import Village
 
-DRAFT, SUBMITTED, RETURNED, APPROVED = "draft", "submitted", "returned", "approved"
 STATUSES = {
     DRAFT: _l("Draf"),
     SUBMITTED: _l("Dikirim"),
     RETURNED: _l("Dikembalikan"),
     APPROVED: _l("Disetujui"),
+}
+ACTION_LABELS = {
+    "start": _l("Memulai penilaian"),
+    "submit": _l("Mengirim"),
+    "approve": _l("Menyetujui"),
+    "return": _l("Mengembalikan"),
+    "reopen": _l("Membuka kembali"),
 }
 EDITABLE = (DRAFT, RETURNED)
 # The id of the blank assessment whose pages app.js copies for a visit started without signal.
@@ -32,6 +39,7 @@ class Assessment(db.Model):
     instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_version.id"))
     facilitator_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    version: Mapped[int] = mapped_column(default=1)  # +1 on every change: a stale action is refused
     visit_date: Mapped[date]
     attendees: Mapped[list] = mapped_column(JSON, default=list)  # pengurus/pengawas present, as "Name (position)"
     latitude: Mapped[float | None] = mapped_column(Float)
@@ -51,6 +59,7 @@ class Assessment(db.Model):
     answers: Mapped[list["Answer"]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
     notes: Mapped[list["SectionNote"]] = relationship(cascade="all, delete-orphan")
     photos: Mapped[list["Photo"]] = relationship(cascade="all, delete-orphan", order_by="Photo.created_at")
+    events: Mapped[list["Event"]] = relationship(cascade="all, delete-orphan", order_by="Event.id")
 
     @property
     def instrument(self):
@@ -84,6 +93,13 @@ class Assessment(db.Model):
 
     def photos_of(self, question_code):
         return [p for p in self.photos if p.question_code == question_code]
+
+    @property
+    def review(self):
+        """The return (or reopening) that sent this assessment back, while it is back with the facilitator."""
+        if self.status != RETURNED:
+            return None
+        return next((e for e in reversed(self.events) if e.action in ("return", "reopen")), None)
 
     @staticmethod
     def listing():
@@ -141,3 +157,23 @@ class Photo(db.Model):
     @property
     def filename(self):
         return f"{self.assessment_id}/{self.id}.jpg"
+
+
+class Event(db.Model):
+    """One step in an assessment's history: a change of state, or an answer changed after submission."""
+    __tablename__ = "assessment_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    action: Mapped[str] = mapped_column(String(20))  # start, submit, approve, return, reopen, answer
+    source: Mapped[str | None] = mapped_column(String(20))  # status before
+    target: Mapped[str | None] = mapped_column(String(20))  # status after
+    comment: Mapped[str | None] = mapped_column(Text)
+    question_comments: Mapped[dict | None] = mapped_column(JSON)  # {question code: comment}
+    question_code: Mapped[str | None] = mapped_column(String(40))  # for "answer"
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship()

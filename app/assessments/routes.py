@@ -8,10 +8,12 @@ from app.assessments import bp
 from app.assessments.context import (Sheet, can_edit, check_own_draft, client_stamp, own_draft, section_or_404,
                                      viewable)
 from app.assessments.forms import StartForm, answer_message
-from app.assessments.models import DRAFT, RETURNED, SUBMITTED, TEMPLATE_ID, Assessment
+from app.assessments.models import ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID, Assessment
 from app.assessments.photo_routes import save_section_photos
-from app.assessments.service import (StartConflict, parse_answer, result_of, save_answer, save_note,
-                                     save_section, start, submit)
+from app.assessments.forms import CONFLICT
+from app.assessments.service import (Conflict, Incomplete, StartConflict, parse_answer, result_of, save_answer,
+                                     save_note, save_section, start, transition)
+from app.assessments.workflow import NotAllowed
 from app.auth.models import FACILITATOR
 from app.errors import render_error
 from app.extensions import db
@@ -21,12 +23,18 @@ from app.instruments.scoring import visible_questions
 from app.rendering import render
 
 
+@bp.app_context_processor
+def labels():
+    """Status and history words, for every page that shows an assessment."""
+    return {"status_labels": STATUSES, "action_labels": ACTION_LABELS}
+
+
 @bp.get("/")
 @role_required(FACILITATOR)
 def index():
     """Kunjungan saya: the facilitator's drafts, returned and submitted assessments."""
     mine = db.session.scalars(scope().assessments().where(Assessment.facilitator_id == current_user.id)).all()
-    groups = {status: [a for a in mine if a.status == status] for status in (RETURNED, DRAFT, SUBMITTED)}
+    groups = {status: [a for a in mine if a.status == status] for status in (RETURNED, DRAFT, SUBMITTED, APPROVED)}
     return render_template("assessments/index.html", groups=groups)
 
 
@@ -135,11 +143,16 @@ def submit_assessment(assessment_id):
     assessment = scope().assessment_or_404(assessment_id)
     if assessment.facilitator_id != current_user.id:
         abort(403)
-    result = submit(assessment)
-    if not result.complete:
-        return render_template("assessments/summary.html", assessment=assessment, result=result,
+    try:
+        transition(assessment, "submit", current_user, assessment.version)
+    except Incomplete as incomplete:
+        return render_template("assessments/summary.html", assessment=assessment, result=incomplete.args[0],
                                can_edit=can_edit(assessment),
                                error=_("Masih ada jawaban wajib yang kosong.")), 422
+    except (Conflict, NotAllowed):
+        db.session.expire_all()
+        if assessment.status != SUBMITTED:  # not a double tap: something else happened meanwhile
+            return render_error(409, CONFLICT)
     flash(_("Penilaian dikirim ke supervisor."), "success")
     return redirect(url_for("assessments.summary", assessment_id=assessment.id))
 

@@ -6,7 +6,8 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from app.assessments.models import DRAFT, EDITABLE, SUBMITTED, Answer, Assessment, Photo, SectionNote
+from app.assessments.models import DRAFT, Answer, Assessment, Event, Photo, SectionNote
+from app.assessments.workflow import SUBMITTED, move_for
 from app.cooperatives.models import utcnow
 from app.extensions import db
 from app.instruments.definition import AnswerError
@@ -18,6 +19,23 @@ class StartConflict(Exception):
     """The assessment id is already taken by another facilitator or cooperative."""
 
 
+class Conflict(Exception):
+    """Someone changed the assessment since this user loaded it: nothing was done."""
+
+
+class CommentNeeded(Exception):
+    """Returning or reopening needs a comment saying why."""
+
+
+class Incomplete(Exception):
+    """A submit while required answers are missing; `args[0]` is the scoring Result."""
+
+
+def record(assessment, user_id, action, **details):
+    """Add a step to the assessment's history."""
+    db.session.add(Event(assessment_id=assessment.id, user_id=user_id, action=action, **details))
+
+
 def start(assessment_id, cooperative, facilitator, version, **details):
     """The assessment `assessment_id`, created unless it exists: a retried start makes one assessment."""
     existing = db.session.get(Assessment, assessment_id)
@@ -25,6 +43,7 @@ def start(assessment_id, cooperative, facilitator, version, **details):
         assessment = Assessment(id=assessment_id, cooperative=cooperative, facilitator=facilitator,
                                 instrument_version=version, status=DRAFT, **details)
         db.session.add(assessment)
+        record(assessment, facilitator.id, "start", target=DRAFT)
         try:
             db.session.commit()
             return assessment
@@ -56,8 +75,13 @@ def save_answer(assessment, question, stored, stamp=None):
     stamp = stamp or server_stamp()
     if answer is not None and not is_newer(stamp, answer.stamp):
         return False
+    if assessment.submitted_at is not None and shown(answer) != shown_value(stored):
+        # after the first submission, every change is in the history
+        record(assessment, assessment.facilitator_id, "answer", question_code=question.code,
+               old_value=shown(answer), new_value=shown_value(stored))
     answer = answer or Answer(assessment_id=assessment.id, question_code=question.code)
     answer.value, answer.not_applicable = stored
+    assessment.version = Assessment.version + 1
     answer.client_ts, answer.client_seq = stamp
     answer.updated_at = assessment.updated_at = utcnow()
     db.session.add(answer)
@@ -73,9 +97,20 @@ def save_note(assessment, section_code, text, stamp=None):
     note = note or SectionNote(assessment_id=assessment.id, section_code=section_code)
     note.text = text
     note.client_ts, note.client_seq = stamp
+    assessment.version = Assessment.version + 1
     note.updated_at = assessment.updated_at = utcnow()
     db.session.add(note)
     return True
+
+
+def shown(answer):
+    return None if answer is None else shown_value((answer.value, answer.not_applicable))
+
+
+def shown_value(stored):
+    """An answer as the history shows it: its value, "n/a", or None when empty."""
+    value, not_applicable = stored
+    return "n/a" if not_applicable else value
 
 
 def server_stamp():
@@ -121,14 +156,30 @@ def result_of(assessment):
     return score(assessment.instrument, assessment.values(), assessment.instrument_version.number)
 
 
-def submit(assessment):
-    """Submit and lock a complete assessment with its result. Only one of two racing submits applies."""
-    result = result_of(assessment)
-    if assessment.editable and result.complete:
-        db.session.execute(update(Assessment).where(
-            Assessment.id == assessment.id, Assessment.status.in_(EDITABLE)).values(
-            status=SUBMITTED, submitted_at=utcnow(), score=result.total, level=result.level, result={
-                "sections": {s.code: {"score": s.score, "completeness": s.completeness} for s in result.sections},
-                "uncapped_level": result.uncapped_level, "gates": list(result.gates)}))
-        db.session.commit()
-    return result
+def transition(assessment, action, user, version, comment=None, question_comments=None):
+    """Move the assessment by `action` (see workflow.py), if nobody changed it since `version`.
+
+    Raises NotAllowed, CommentNeeded, Incomplete (a submit with answers missing) or Conflict; on
+    success the new state, its stored result (on submit) and the history step are committed together.
+    """
+    move = move_for(action, assessment.status, user.role, assessment.facilitator_id == user.id)
+    comment = (comment or "").strip() or None
+    if move.needs_comment and not comment:
+        raise CommentNeeded
+    values = {"status": move.target, "version": Assessment.version + 1, "updated_at": utcnow()}
+    if move.target == SUBMITTED:
+        result = result_of(assessment)
+        if not result.complete:
+            raise Incomplete(result)
+        values.update(submitted_at=utcnow(), score=result.total, level=result.level, result={
+            "sections": {s.code: {"score": s.score, "completeness": s.completeness} for s in result.sections},
+            "uncapped_level": result.uncapped_level, "gates": list(result.gates)})
+    changed = db.session.execute(update(Assessment).where(
+        Assessment.id == assessment.id, Assessment.version == version, Assessment.status == move.source
+    ).values(**values)).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise Conflict
+    record(assessment, user.id, action, source=move.source, target=move.target, comment=comment,
+           question_comments={k: v for k, v in (question_comments or {}).items() if v.strip()} or None)
+    db.session.commit()

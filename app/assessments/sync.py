@@ -6,10 +6,12 @@ from werkzeug.datastructures import MultiDict
 
 from app.access import role_required, scope
 from app.assessments import bp
-from app.assessments.forms import StartForm, answer_message
+from app.assessments.forms import CONFLICT, StartForm, answer_message
 from app.assessments.merge import read_batch
 from app.assessments.models import Assessment
-from app.assessments.service import StartConflict, parse_answer, save_answer, save_note, start, submit
+from app.assessments.service import (Conflict, Incomplete, StartConflict, parse_answer, save_answer, save_note,
+                                     start, transition)
+from app.assessments.workflow import SUBMITTED, NotAllowed
 from app.auth.models import FACILITATOR
 from app.cooperatives.models import Cooperative
 from app.extensions import db
@@ -83,11 +85,14 @@ def apply_submit(op):
     assessment = own(op)
     if not assessment.editable:
         return {"status": assessment.status}  # already submitted: a replay changes nothing
-    result = submit(assessment)
-    if not result.complete:
+    try:
+        transition(assessment, "submit", current_user, assessment.version)
+    except Incomplete as incomplete:
         raise Refused("incomplete", _("Belum dikirim: masih ada jawaban wajib yang kosong (%(codes)s).",
-                                      codes=", ".join(result.missing)))
-    return {"status": assessment.status}
+                                      codes=", ".join(incomplete.args[0].missing))) from None
+    except (Conflict, NotAllowed):
+        raise Refused("conflict", str(CONFLICT)) from None
+    return {"status": SUBMITTED}
 
 
 def own(op):

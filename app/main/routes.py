@@ -9,16 +9,19 @@ from flask_login import current_user
 
 from app import ROOT
 
-from app.auth.models import FACILITATOR
+from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR
 from app.main import bp
 from app.navigation import safe_next
 
 
+HOME = {FACILITATOR: "assessments.index", SUPERVISOR: "reviews.index", ADMIN: "cooperatives.index"}
+
+
 @bp.get("/")
 def index():
-    """Send a facilitator to their visits, others to their cooperatives, anonymous users to log in."""
+    """Send a facilitator to their visits, a supervisor to the review queue, the Dinas to the cooperatives."""
     if current_user.is_authenticated:
-        return redirect(url_for("assessments.index" if current_user.role == FACILITATOR else "cooperatives.index"))
+        return redirect(url_for(HOME[current_user.role]))
     return redirect(url_for("auth.login_page"))
 
 

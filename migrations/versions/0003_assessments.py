@@ -1,4 +1,4 @@
-"""assessments: visits answered with an instrument version, their answers, notes and photos
+"""assessments: visits answered with an instrument version, their answers, notes, photos and history
 
 Revision ID: 0003
 Revises: 0002
@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('instrument_version_id', sa.Integer(), nullable=False),
     sa.Column('facilitator_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('visit_date', sa.Date(), nullable=False),
     sa.Column('attendees', sa.JSON(), nullable=False),
     sa.Column('latitude', sa.Float(), nullable=True),
@@ -42,6 +43,26 @@ def upgrade():
     with op.batch_alter_table('assessment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assessment_cooperative_id'), ['cooperative_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assessment_facilitator_id'), ['facilitator_id'], unique=False)
+
+    op.create_table('assessment_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Uuid(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=True),
+    sa.Column('target', sa.String(length=20), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('question_comments', sa.JSON(), nullable=True),
+    sa.Column('question_code', sa.String(length=40), nullable=True),
+    sa.Column('old_value', sa.Text(), nullable=True),
+    sa.Column('new_value', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_assessment_event_assessment_id_assessment')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_assessment_event_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_event'))
+    )
+    with op.batch_alter_table('assessment_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_event_assessment_id'), ['assessment_id'], unique=False)
 
     op.create_table('answer',
     sa.Column('assessment_id', sa.Uuid(), nullable=False),
@@ -87,6 +108,10 @@ def downgrade():
 
     op.drop_table('photo')
     op.drop_table('answer')
+    with op.batch_alter_table('assessment_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_event_assessment_id'))
+
+    op.drop_table('assessment_event')
     with op.batch_alter_table('assessment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assessment_facilitator_id'))
         batch_op.drop_index(batch_op.f('ix_assessment_cooperative_id'))

@@ -1,0 +1,34 @@
+"""The review queue's filters and the review actions' fields."""
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.assessments.models import STATUSES
+from app.forms import BaseForm, choices
+
+
+class QueueFilter(BaseForm):
+    """GET filters: kecamatan, status, facilitator, visit dates."""
+    class Meta:
+        csrf = False
+
+    district = SelectField(_l("Kecamatan"), validators=[Optional()])
+    status = SelectField(_l("Status"), default="submitted", validators=[Optional()])
+    facilitator = SelectField(_l("Pendamping"), validators=[Optional()])
+    visited_from = DateField(_l("Kunjungan dari"), validators=[Optional()])
+    visited_to = DateField(_l("sampai"), validators=[Optional()])
+
+    def __init__(self, districts, facilitators, **kwargs):
+        super().__init__(**kwargs)
+        self.district.choices = choices([("", _l("Semua kecamatan"))] + [(d.code, d.name) for d in districts])
+        self.status.choices = choices([("all", _l("Semua status"))] + list(STATUSES.items()))
+        self.facilitator.choices = choices([("", _l("Semua pendamping"))] + [(str(u.id), u.name) for u in facilitators])
+
+
+class ActionForm(BaseForm):
+    """Approve, return or reopen: the version the reviewer saw, and why."""
+    version = IntegerField(validators=[DataRequired()])
+    comment = TextAreaField(_l("Komentar"), validators=[Length(max=5000)])
+
+
+QUESTION_COMMENT = "comment-"  # + question code: a comment beside one question

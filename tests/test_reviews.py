@@ -1,0 +1,201 @@
+"""Supervisor review: the state machine, every route's scope, history, and optimistic locking."""
+import re
+import threading
+import uuid
+from itertools import product
+
+import pytest
+from sqlalchemy import select
+
+from app.assessments.models import Event
+from app.assessments.workflow import (ADMIN, APPROVED, DRAFT, FACILITATOR, RETURNED, SUBMITTED, SUPERVISOR,
+                                      NotAllowed, actions_for, move_for)
+from app.extensions import db
+from tests.conftest import BEST, DIWEK, WONOSALAM, Auth, add_user, answers, assessment
+
+# Who may do what, from which state: everything else is forbidden.
+ALLOWED = {
+    ("submit", DRAFT, "owner"), ("submit", RETURNED, "owner"),
+    ("approve", SUBMITTED, SUPERVISOR), ("return", SUBMITTED, SUPERVISOR),
+    ("reopen", APPROVED, ADMIN),
+}
+ACTORS = ("owner", "other facilitator", SUPERVISOR, ADMIN)
+
+
+@pytest.mark.parametrize("action, status, actor", list(product(
+    ("submit", "approve", "return", "reopen"), (DRAFT, SUBMITTED, RETURNED, APPROVED), ACTORS)))
+def test_every_transition_for_every_role(action, status, actor):
+    role = FACILITATOR if actor in ("owner", "other facilitator") else actor
+    if (action, status, actor) in ALLOWED:
+        assert move_for(action, status, role, actor == "owner").source == status
+        assert action in actions_for(status, role, actor == "owner")
+    else:
+        with pytest.raises(NotAllowed):
+            move_for(action, status, role, actor == "owner")
+        assert action not in actions_for(status, role, actor == "owner")
+
+
+@pytest.fixture
+def submitted(field):
+    """A complete assessment of a Diwek cooperative, submitted by fas.diwek."""
+    assessment_id, _ = field.start()
+    for code, value in BEST.items():
+        field.save(assessment_id, code, value)
+    assert field.client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token}).status_code == 302
+    return assessment_id
+
+
+def act(client, auth, assessment_id, action, **data):
+    """Post a review action the way the review page does, with the version it shows."""
+    page = client.get(f"/reviews/{assessment_id}").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page)
+    version = version.group(1) if version else str(assessment(assessment_id).version)
+    return client.post(f"/reviews/{assessment_id}/{action}",
+                       data={"csrf_token": auth.token("/cooperatives/"), "version": version, **data})
+
+
+def history(assessment_id):
+    db.session.expire_all()
+    return [(e.action, e.source, e.target, e.user.username) for e in db.session.scalars(
+        select(Event).where(Event.assessment_id == uuid.UUID(assessment_id)).order_by(Event.id))]
+
+
+def test_return_needs_a_comment_and_reaches_the_facilitator_with_question_comments(submitted, client, auth, field):
+    auth.login("supervisor")
+    refused = act(client, auth, submitted, "return", comment="  ", **{"comment-A1": "Foto akta buram"})
+    assert refused.status_code == 422 and "Tuliskan alasannya." in refused.get_data(as_text=True)
+    assert assessment(submitted).status == SUBMITTED
+    response = act(client, auth, submitted, "return", comment="Periksa lagi A1.", **{"comment-A1": "Foto akta buram",
+                                                                                     "comment-B2": " "})
+    assert response.status_code == 302 and assessment(submitted).status == RETURNED
+    event = assessment(submitted).events[-1]
+    assert (event.comment, event.question_comments) == ("Periksa lagi A1.", {"A1": "Foto akta buram"})
+
+    auth.login("fas.diwek")
+    home = client.get("/assessments/").get_data(as_text=True)
+    assert "Dikembalikan supervisor" in home and "Periksa lagi A1." in home
+    page = client.get(f"/assessments/{submitted}/sections/A").get_data(as_text=True)
+    assert "Periksa lagi A1." in page and "Foto akta buram" in page and "disabled" not in page.split("<main>")[1]
+    token = auth.token("/assessments/")
+    client.post(f"/assessments/{submitted}/answers/A1", data={"A1": "no"},
+                headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert client.post(f"/assessments/{submitted}/submit", data={"csrf_token": token}).status_code == 302
+
+    auth.login("supervisor")
+    assert act(client, auth, submitted, "approve").status_code == 302
+    assert assessment(submitted).status == APPROVED
+    assert history(submitted) == [
+        ("start", None, DRAFT, "fas.diwek"), ("submit", DRAFT, SUBMITTED, "fas.diwek"),
+        ("return", SUBMITTED, RETURNED, "supervisor"), ("answer", None, None, "fas.diwek"),
+        ("submit", RETURNED, SUBMITTED, "fas.diwek"), ("approve", SUBMITTED, APPROVED, "supervisor")]
+    change = assessment(submitted).events[3]
+    assert (change.question_code, change.old_value, change.new_value) == ("A1", "yes", "no")
+    page = client.get(f"/reviews/{submitted}").get_data(as_text=True)
+    assert "mengubah jawaban A1: yes → no" in page and "Menyetujui" in page and "(Dikirim → Disetujui)" in page
+
+
+def test_approved_is_read_only_and_only_an_admin_reopens_it_with_a_reason(submitted, client, auth):
+    auth.login("supervisor")
+    act(client, auth, submitted, "approve")
+    assert act(client, auth, submitted, "reopen", comment="Salah").status_code == 403
+    auth.login("fas.diwek")
+    token = auth.token("/assessments/")
+    locked = client.post(f"/assessments/{submitted}/answers/A1", data={"A1": "no"},
+                         headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert locked.status_code == 409 and answers(submitted)["A1"] == "yes"
+    auth.login("dinas")
+    assert act(client, auth, submitted, "reopen").status_code == 422
+    assert act(client, auth, submitted, "reopen", comment="NIB ternyata belum terbit").status_code == 302
+    assert assessment(submitted).status == RETURNED
+    assert history(submitted)[-1] == ("reopen", APPROVED, RETURNED, "dinas")
+
+
+@pytest.mark.parametrize("username, action, status", [
+    ("fas.diwek", "approve", 403), ("supervisor", "reopen", 403), ("dinas", "approve", 403),
+    ("dinas", "return", 403)])
+def test_forbidden_actions_over_http_change_nothing(submitted, client, auth, username, action, status):
+    auth.login(username)
+    response = client.post(f"/reviews/{submitted}/{action}", data={
+        "csrf_token": auth.token("/cooperatives/"), "version": assessment(submitted).version, "comment": "x"})
+    assert response.status_code == status and assessment(submitted).status == SUBMITTED
+
+
+def test_review_routes_are_scoped_to_the_supervisors_kecamatan(submitted, client, auth):
+    add_user("supervisor.lain", SUPERVISOR, (WONOSALAM,))
+    db.session.commit()
+    auth.login("supervisor.lain")
+    token = auth.token("/cooperatives/")
+    assert client.get(f"/reviews/{submitted}").status_code == 404
+    for action in ("approve", "return", "reopen"):
+        response = client.post(f"/reviews/{submitted}/{action}", data={"csrf_token": token, "version": 1, "comment": "x"})
+        assert response.status_code == 404
+    assert submitted not in client.get("/reviews/?status=all").get_data(as_text=True)
+    auth.login("fas.diwek")
+    assert client.get("/reviews/").status_code == 403 and client.get(f"/reviews/{submitted}").status_code == 403
+    assert assessment(submitted).status == SUBMITTED
+
+
+def test_a_stale_page_gets_the_conflict_message_and_nothing_is_overwritten(submitted, client, auth):
+    auth.login("supervisor")
+    page = client.get(f"/reviews/{submitted}").get_data(as_text=True)
+    seen = re.search(r'name="version" value="(\d+)"', page).group(1)
+    token = auth.token("/cooperatives/")
+    assert client.post(f"/reviews/{submitted}/approve", data={"csrf_token": token, "version": seen}).status_code == 302
+    late = client.post(f"/reviews/{submitted}/return", data={"csrf_token": token, "version": seen, "comment": "x"})
+    assert late.status_code == 409 and "baru saja diubah orang lain" in late.get_data(as_text=True)
+    assert assessment(submitted).status == APPROVED and [e[0] for e in history(submitted)][-1] == "approve"
+
+
+def test_two_supervisors_at_once_exactly_one_wins(submitted, app):
+    add_user("supervisor.dua", SUPERVISOR, (DIWEK,))
+    db.session.commit()
+    clients = []
+    for username in ("supervisor", "supervisor.dua"):
+        client = app.test_client()
+        auth = Auth(client)
+        auth.login(username)
+        page = client.get(f"/reviews/{submitted}").get_data(as_text=True)
+        clients.append((client, auth.token("/cooperatives/"), re.search(r'name="version" value="(\d+)"', page).group(1)))
+    start, results = threading.Barrier(2), {}
+
+    def go(client, token, version, action, data):
+        start.wait()
+        results[action] = client.post(f"/reviews/{submitted}/{action}", data={"csrf_token": token, "version": version,
+                                                                             **data})
+
+    threads = [threading.Thread(target=go, args=(*clients[0], "approve", {})),
+               threading.Thread(target=go, args=(*clients[1], "return", {"comment": "Periksa C1"}))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(response.status_code for response in results.values())
+    assert codes == [302, 409]
+    loser = next(response for response in results.values() if response.status_code == 409)
+    assert "baru saja diubah orang lain" in loser.get_data(as_text=True)
+    decided = [e for e in history(submitted) if e[0] in ("approve", "return")]
+    assert len(decided) == 1 and assessment(submitted).status in (APPROVED, RETURNED)
+
+
+def test_queue_filters_counts_and_oldest_submitted_first(field, client, auth):
+    ids = []
+    for _ in range(3):
+        assessment_id, _ = field.start()
+        for code, value in BEST.items():
+            field.save(assessment_id, code, value)
+        field.client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token})
+        ids.append(assessment_id)
+    draft, _ = field.start(visit_date="2025-09-01")
+    auth.login("supervisor")
+    html = client.get("/reviews/").get_data(as_text=True)
+    assert re.findall(r'href="/reviews/([0-9a-f-]{36})"', html) == ids  # oldest submitted first
+    assert 'id="count-submitted">3<' in html and 'id="count-draft">1<' in html
+    fragment = client.get("/reviews/?status=draft", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and re.findall(r'href="/reviews/([0-9a-f-]{36})"', fragment) == [draft]
+    assert draft not in client.get("/reviews/?status=all&visited_from=2025-10-01").get_data(as_text=True)
+    listed = lambda query: re.findall(r'href="/reviews/([0-9a-f-]{36})"', client.get(query).get_data(as_text=True))  # noqa: E731
+    assert listed(f"/reviews/?status=all&district={WONOSALAM}") == []
+    facilitator = db.session.scalar(select(Event.user_id).where(Event.action == "start").limit(1))
+    assert len(listed(f"/reviews/?status=all&facilitator={facilitator}")) == 4
+    assert listed(f"/reviews/?status=all&facilitator={facilitator + 99}") == ids + [draft]  # not a choice: ignored
+    assert client.get("/reviews/?status=nonsense&district=99").status_code == 200
