@@ -37,7 +37,7 @@ def log_in(page, live_server, username="fas.diwek"):
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
-    home = "/assessments/" if username.startswith("fas.") else "/cooperatives/"
+    home = {"fas": "/assessments/", "supervisor": "/reviews/"}.get(username.split(".")[0], "/cooperatives/")
     expect(page).to_have_url(live_server.url + home)
 
 
@@ -353,3 +353,70 @@ def test_language_and_user_changes_load_a_whole_new_page(page, live_server):
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="My visits")).to_be_visible()
+
+
+def submitted_assessment(live_server):
+    """A complete assessment of Cukir by fas.diwek, submitted (made with the service functions)."""
+    from datetime import date
+
+    from app.assessments.service import parse_answer, save_answer, start, transition
+    from app.auth.models import User
+    from app.cooperatives.models import Cooperative
+    from app.instruments.models import InstrumentVersion
+    from tests.conftest import BEST
+
+    instrument = publish_default_instrument(live_server)
+    with live_server.app.app_context():
+        facilitator = db.session.scalar(select(User).where(User.username == "fas.diwek"))
+        cooperative = db.session.scalar(select(Cooperative).join(Cooperative.village).where(Village.name == "Cukir"))
+        visit = start(uuid.uuid4(), cooperative, facilitator, db.session.scalar(select(InstrumentVersion)),
+                      visit_date=date(2025, 10, 14))
+        for question in instrument.questions:
+            save_answer(visit, question, parse_answer(question, BEST[question.code], False))
+        db.session.commit()
+        transition(visit, "submit", facilitator, visit.version)
+        return visit.id
+
+
+def test_supervisor_returns_facilitator_fixes_on_the_phone_supervisor_approves(browser, page, live_server, shot):
+    assessment_id = submitted_assessment(live_server)
+    supervisor = browser.new_page(viewport={"width": 1024, "height": 900})
+    log_in(supervisor, live_server, "supervisor")
+    expect(supervisor).to_have_url(live_server.url + "/reviews/")
+    supervisor.get_by_role("link", name=re.compile("Cukir")).click()
+    supervisor.get_by_label("Komentar untuk C1").fill("Buku anggota hanya mencatat 60 orang.")
+    supervisor.get_by_label("Alasan pengembalian (wajib)").fill("Jumlah anggota tidak sesuai buku.")
+    shot(supervisor, "supervisor-returns")
+    supervisor.get_by_role("button", name="Kembalikan ke pendamping").first.click()
+    expect(supervisor.locator("#status")).to_have_text("Dikembalikan")
+
+    log_in(page, live_server)  # the facilitator, on a Pixel 5
+    expect(page.locator(".cards").first).to_contain_text("Jumlah anggota tidak sesuai buku.")
+    shot(page, "facilitator-sees-return")
+    page.get_by_role("link", name=re.compile("Cukir")).click()
+    expect(page.get_by_role("alert")).to_contain_text("Jumlah anggota tidak sesuai buku.")
+    page.goto(f"{live_server.url}/assessments/{assessment_id}/sections/C")
+    expect(page.locator("#q-C1 .review-comment")).to_have_text("Supervisor: Buku anggota hanya mencatat 60 orang.")
+    shot(page, "comment-beside-question")
+    page.locator("#q-C1 input").fill("60")
+    page.locator("#q-C1 input").press("Tab")
+    expect(page.locator("#status-C1")).to_have_text("Tersimpan")
+    page.get_by_role("link", name="Ringkasan").click()
+    page.get_by_role("button", name="Kirim ke supervisor").click()
+    expect(page.get_by_text("Penilaian dikirim ke supervisor.")).to_be_visible()
+    shot(page, "resubmitted")
+
+    supervisor.goto(f"{live_server.url}/reviews/{assessment_id}")
+    supervisor.get_by_role("button", name="Setujui").click()
+    expect(supervisor.locator("#status")).to_have_text("Disetujui")
+    history = supervisor.locator(".history li")
+    expect(history).to_have_count(6)
+    for step, text in enumerate(["Memulai penilaian", "Mengirim", "Mengembalikan", "mengubah jawaban C1: 100 → 60",
+                                 "Mengirim", "Menyetujui"]):
+        expect(history.nth(step)).to_contain_text(text)
+    shot(supervisor, "approved-with-history")
+    with live_server.app.app_context():
+        from app.assessments.models import Assessment
+        done = db.session.get(Assessment, assessment_id)
+        assert done.status == "approved" and done.values()["C1"] == 60
+    supervisor.close()
