@@ -181,15 +181,21 @@ def test_a_submit_made_offline_is_applied_when_the_signal_returns(page, live_ser
         assert visit.status == "submitted" and visit.score == 100
 
 
-def test_a_new_deploy_keeps_the_outbox_and_the_prepared_pages(page, live_server, monkeypatch):
-    import app.main.routes as main_routes
-
+def answer_held_back(page, live_server):
+    """Start an assessment and answer A1 = yes offline; syncs then fail until unrouted. Returns its id."""
     publish_default_instrument(live_server)
     assessment_id = start_assessment(page, live_server)
     controlled_by_the_worker(page)
     page.context.set_offline(True)
     tap(page, "A1", "yes", QUEUED)
     page.context.route("**/assessments/sync", lambda route: route.abort())
+    return assessment_id
+
+
+def test_a_new_deploy_keeps_the_outbox_and_the_prepared_pages(page, live_server, monkeypatch):
+    import app.main.routes as main_routes
+
+    assessment_id = answer_held_back(page, live_server)
     page.context.set_offline(False)  # the answer is still queued when the new worker arrives...
     old = page.evaluate("caches.keys()")
     monkeypatch.setattr(main_routes, "static_version", lambda: "nextdeploy01")
@@ -223,12 +229,7 @@ def test_relevance_is_applied_on_the_phone_while_offline(page, live_server):
 
 
 def test_a_shared_phone_keeps_each_users_unsent_work(page, live_server):
-    publish_default_instrument(live_server)
-    assessment_id = start_assessment(page, live_server)
-    controlled_by_the_worker(page)
-    page.context.set_offline(True)
-    tap(page, "A1", "yes", QUEUED)
-    page.context.route("**/assessments/sync", lambda route: route.abort())
+    assessment_id = answer_held_back(page, live_server)
     page.context.set_offline(False)
     page.get_by_role("button", name="Keluar").click()
     log_in(page, live_server, "fas.wonosalam")  # another facilitator on the same phone

@@ -67,8 +67,9 @@ class Sheet:
 
     def __init__(self, assessment, errors=None, photo_errors=None):
         self.assessment = assessment
-        self.result = result_of(assessment)
-        self.shown = visible_questions(assessment.instrument, assessment.values())
+        values = assessment.values()
+        self.result = result_of(assessment, values)
+        self.shown = visible_questions(assessment.instrument, values)
         self.values, self.na = assessment.form_values()
         self.errors = {code: answer_message(error) for code, error in (errors or {}).items()}
         self.values.update({code: request.form.get(code, "") for code in self.errors})

@@ -151,9 +151,10 @@ def store_photo(assessment, question_code, photo, folder):
     return row
 
 
-def result_of(assessment):
-    """The scoring Result of the assessment's current answers."""
-    return score(assessment.instrument, assessment.values(), assessment.instrument_version.number)
+def result_of(assessment, values=None):
+    """The scoring Result of the assessment's current answers (`values`, if already read)."""
+    values = assessment.values() if values is None else values
+    return score(assessment.instrument, values, assessment.instrument_version.number)
 
 
 def transition(assessment, action, user, version, comment=None, question_comments=None):
