@@ -309,3 +309,31 @@ def test_first_load_of_an_assessment_page_is_within_60_kb_gzip(field):
     assert sorted(path.split("?")[0] for path in linked) == ["/static/app.css", "/static/app.js", "/static/htmx.min.js"]
     total = sum(len(gzip.compress(r.data, 9)) for r in [page, *(field.client.get(path) for path in linked)])
     assert total <= 60 * 1024, total
+
+
+def test_a_photo_attached_by_mistake_is_removed(field, app):
+    assessment_id, _ = field.start()
+    upload(field, assessment_id, "A1", jpeg(400, 300))
+    photo = db.session.scalars(select(Photo)).one()
+    stored = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.filename)
+    url = f"/assessments/{assessment_id}/photos/{photo.id}/delete"
+    response = field.client.post(url, headers={"HX-Request": "true", "X-CSRFToken": field.token})
+    assert response.status_code == 200 and "Foto 1" not in response.get_data(as_text=True)
+    assert 'id="photos-A1"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalars(select(Photo)).all() == [] and not stored.exists()
+    assert field.client.post(url, data={"csrf_token": field.token}).status_code == 404
+
+
+def test_only_the_owner_removes_a_photo_and_without_javascript_it_goes_back_to_the_section(field, client, auth):
+    assessment_id, _ = field.start()
+    upload(field, assessment_id, "A1", jpeg(400, 300))
+    photo = db.session.scalars(select(Photo)).one()
+    url = f"/assessments/{assessment_id}/photos/{photo.id}/delete"
+    auth.login("supervisor")
+    assert client.post(url, data={"csrf_token": auth.token()}).status_code == 403
+    auth.login("fas.diwek")
+    response = client.post(url, data={"csrf_token": auth.token("/assessments/")})
+    assert response.status_code == 302 and response.location.endswith("/sections/A")
+    db.session.expire_all()
+    assert db.session.scalars(select(Photo)).all() == []

@@ -1,7 +1,8 @@
-"""Evidence photos: attach one to a question, and serve it to users who may see the assessment."""
+"""Evidence photos: attach one to a question, remove it, and serve it to users who may see the assessment."""
 import os
+from pathlib import Path
 
-from flask import abort, current_app, request, send_from_directory
+from flask import abort, current_app, redirect, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -14,7 +15,7 @@ from app.assessments.service import store_photo
 from app.auth.models import FACILITATOR
 from app.errors import render_error
 from app.extensions import db
-from app.rendering import render
+from app.rendering import render, wants_fragment
 
 
 @bp.post("/<uuid:assessment_id>/photos/<code>")
@@ -28,6 +29,24 @@ def upload_photo(assessment_id, code):
     error = save_photo(assessment, code, request.files.get(f"photo-{code}"))
     return render("assessments/section.html", "photo_saved", question=question, sheet=Sheet(assessment),
                   error=error), 422 if error else 200
+
+
+@bp.post("/<uuid:assessment_id>/photos/<uuid:photo_id>/delete")
+@role_required(FACILITATOR)
+def delete_photo(assessment_id, photo_id):
+    """Remove a photo attached by mistake; replies with the question's photo list (or back to the section)."""
+    assessment = own_draft(assessment_id)
+    photo = next((p for p in assessment.photos if p.id == photo_id), None)
+    if photo is None:
+        abort(404)
+    question = assessment.instrument.question(photo.question_code)
+    assessment.photos.remove(photo)
+    db.session.commit()
+    Path(photo_folder(), photo.filename).unlink(missing_ok=True)  # after the commit: never a row without its file
+    if not wants_fragment():
+        return redirect(url_for("assessments.section", assessment_id=assessment.id,
+                                code=assessment.instrument.section_of(question.code).code))
+    return render("assessments/section.html", "photo_saved", question=question, sheet=Sheet(assessment), error=None)
 
 
 @bp.get("/<uuid:assessment_id>/photos/<uuid:photo_id>.jpg")
