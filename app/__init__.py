@@ -18,6 +18,7 @@ VIEWS = (
     "app.main.routes", "app.auth.routes", "app.regions.commands", "app.users.routes", "app.users.commands",
     "app.cooperatives.routes", "app.cooperatives.commands", "app.instruments.routes", "app.instruments.commands",
     "app.assessments.routes", "app.assessments.photo_routes", "app.assessments.sync", "app.reviews.routes",
+    "app.rollups.routes", "app.rollups.exports", "app.bimtek.routes",
 )
 
 
@@ -55,13 +56,17 @@ def create_app(config_class):
     from app.instruments import bp as instruments_bp
     from app.main import bp as main_bp
     from app.regions import bp as regions_bp
+    from app.bimtek import bp as bimtek_bp
     from app.reviews import bp as reviews_bp
+    from app.rollups import bp as rollups_bp
     from app.users import bp as users_bp
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(cooperatives_bp, url_prefix="/cooperatives")
     app.register_blueprint(assessments_bp, url_prefix="/assessments")
     app.register_blueprint(reviews_bp, url_prefix="/reviews")
+    app.register_blueprint(rollups_bp)
+    app.register_blueprint(bimtek_bp, url_prefix="/bimtek")
     app.register_blueprint(users_bp, url_prefix="/users")
     app.register_blueprint(instruments_bp, url_prefix="/instruments")
     app.register_blueprint(regions_bp)

@@ -4,3 +4,4 @@ from app.auth.models import User, user_district  # noqa: F401
 from app.cooperatives.models import Cooperative, Officer  # noqa: F401
 from app.instruments.models import InstrumentInUse, InstrumentVersion  # noqa: F401
 from app.assessments.models import Answer, Assessment, Event, Photo, SectionNote  # noqa: F401
+from app.bimtek.models import BimtekSession, bimtek_district  # noqa: F401

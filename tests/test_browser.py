@@ -1,6 +1,7 @@
 """The phone flow in real Chromium with Pixel 5 emulation."""
 import re
 import uuid
+from datetime import date
 from urllib.parse import parse_qs
 
 import pytest
@@ -357,8 +358,6 @@ def test_language_and_user_changes_load_a_whole_new_page(page, live_server):
 
 def submitted_assessment(live_server):
     """A complete assessment of Cukir by fas.diwek, submitted (made with the service functions)."""
-    from datetime import date
-
     from app.assessments.service import parse_answer, save_answer, start, transition
     from app.auth.models import User
     from app.cooperatives.models import Cooperative
@@ -420,3 +419,38 @@ def test_supervisor_returns_facilitator_fixes_on_the_phone_supervisor_approves(b
         done = db.session.get(Assessment, assessment_id)
         assert done.status == "approved" and done.values()["C1"] == 60
     supervisor.close()
+
+
+def test_dinas_opens_the_dashboard_on_a_laptop_and_downloads_a_sessions_xlsx(browser, live_server, shot, tmp_path):
+    import openpyxl
+
+    from app.bimtek.models import BimtekSession
+    from app.regions.models import District
+
+    submitted_assessment(live_server)
+    with live_server.app.app_context():
+        session = BimtekSession(title="Bimtek Diwek Wonosalam", held_on=date.today(), venue="Ruang Bung Tomo",
+                                regency_code="35.17", districts=[db.session.get(District, "35.17.08"),
+                                                                 db.session.get(District, "35.17.05")])
+        db.session.add(session)
+        db.session.commit()
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    log_in(page, live_server, "dinas")
+    page.get_by_role("link", name="Kesiapan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kesiapan per kecamatan")
+    expect(page.locator("table.rollup tbody tr")).to_have_count(21)
+    page.get_by_label("Hitung juga yang baru dikirim (belum disetujui)").check()
+    page.get_by_role("button", name="Tampilkan").click()
+    expect(page.locator("#row-35\\.17\\.08 td").nth(2)).to_have_text("1")  # the submitted one, counted on request
+    assert no_horizontal_scroll(page)
+    shot(page, "dashboard")
+    page.get_by_role("link", name="Bimtek").click()
+    page.get_by_role("link", name=re.compile("Bimtek Diwek Wonosalam")).click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Unduh XLSX").click()
+    assert download.value.suggested_filename.startswith(f"siapkop-skor-bimtek-{date.today().isoformat()}-")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert openpyxl.load_workbook(path).sheetnames == ["Ringkasan", "Diwek", "Wonosalam"]
+    shot(page, "session")
+    page.close()

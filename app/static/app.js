@@ -337,6 +337,10 @@
           button.addEventListener("click", function () { prepare(button); });
         });
       }
+      root.querySelectorAll("[data-print]").forEach(function (button) {
+        button.hidden = false;
+        button.addEventListener("click", function () { window.print(); });
+      });
       if (window.indexedDB && document.body.dataset.user) overlay(root);
     });
 

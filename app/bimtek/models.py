@@ -1,0 +1,38 @@
+"""A Bimtek session: when, where, and which kecamatan's cooperatives take part."""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Column, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.cooperatives.models import utcnow
+from app.extensions import db
+from app.regions.models import District
+
+bimtek_district = Table(
+    "bimtek_district", db.metadata,
+    Column("session_id", ForeignKey("bimtek_session.id"), primary_key=True),
+    Column("district_code", ForeignKey("district.code"), primary_key=True),
+)
+
+
+class BimtekSession(db.Model):
+    __tablename__ = "bimtek_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    regency_code: Mapped[str] = mapped_column(ForeignKey("regency.code"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date]
+    venue: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    districts: Mapped[list[District]] = relationship(secondary=bimtek_district, order_by=District.name)
+
+    @property
+    def readiness_date(self):
+        """The state before the session: the day before it, or today for a session still to come."""
+        return min(self.held_on - timedelta(days=1), date.today())
+
+    @property
+    def district_codes(self):
+        return [d.code for d in self.districts]

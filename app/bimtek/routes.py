@@ -1,0 +1,65 @@
+"""Bimtek sessions: the list, the admin's form, and a session's readiness page."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.access import role_required, scope
+from app.auth.models import ADMIN, SUPERVISOR
+from app.bimtek import bp
+from app.bimtek.forms import SessionForm
+from app.bimtek.models import BimtekSession, bimtek_district
+from app.extensions import db
+from app.regions.models import District
+from app.rollups.stats import topics_by_weakness
+from app.rollups.view import Asked, instrument, latest_in
+from app.cooperatives.models import Cooperative
+
+
+def sessions():
+    """The sessions covering at least one of the user's kecamatan, newest first."""
+    area = scope()
+    covered = select(bimtek_district.c.session_id).join(District).where(area.district_clause())
+    return select(BimtekSession).where(BimtekSession.id.in_(covered)).order_by(BimtekSession.held_on.desc())
+
+
+@bp.get("/")
+@role_required(ADMIN, SUPERVISOR)
+def index():
+    """Bimtek sessions in the user's area."""
+    return render_template("bimtek/index.html", sessions=db.session.scalars(sessions()).all())
+
+
+@bp.route("/new", methods=["GET", "POST"], defaults={"session_id": None})
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required(ADMIN)
+def edit(session_id):
+    """Record or correct a session: title, date, venue, kecamatan covered, notes."""
+    session = db.one_or_404(sessions().where(BimtekSession.id == session_id)) if session_id else None
+    districts = db.session.scalars(scope().districts()).all()
+    form = SessionForm(districts, obj=session, data=None if session is None else {"districts": session.district_codes})
+    if form.validate_on_submit():
+        session = session or BimtekSession()
+        form.populate_obj(session)
+        session.districts = [d for d in districts if d.code in form.districts.data]
+        session.regency_code = session.districts[0].regency_code
+        db.session.add(session)
+        db.session.commit()
+        flash(_("Sesi Bimtek disimpan."), "success")
+        return redirect(url_for("bimtek.show", session_id=session.id))
+    return render_template("bimtek/form.html", form=form, session=session)
+
+
+@bp.get("/<int:session_id>")
+@role_required(ADMIN, SUPERVISOR)
+def show(session_id):
+    """The participating cooperatives with their readiness before the session, and the weakest topics."""
+    session = db.one_or_404(sessions().where(BimtekSession.id == session_id))
+    current = instrument()
+    asked = Asked.from_request(default=session.readiness_date)
+    where = [scope().district_clause(), District.code.in_(session.district_codes)]
+    latest = latest_in(where, asked)
+    topics = [(topic, topic.sections) for topic in current.topics] if current else []
+    return render_template("bimtek/show.html", session=session, asked=asked, instrument=current, latest=latest,
+                           cooperatives=db.session.scalars(Cooperative.listing().where(*where)).all(),
+                           topics=topics_by_weakness([l.current for l in latest.values()], topics,
+                                                     [s.code for s in current.sections]) if current else [])

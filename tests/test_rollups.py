@@ -1,0 +1,251 @@
+"""Rollups from a fixture of known assessments: every number on the pages and in each export."""
+import csv
+import io
+import uuid
+from datetime import date, datetime, timezone
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from app.assessments.models import Answer, Assessment, Event
+from app.auth.models import User
+from app.bimtek.models import BimtekSession
+from app.cooperatives.models import Cooperative
+from app.extensions import db
+from app.instruments.models import publish
+from app.regions.models import District, Village
+from app.rollups.stats import Scored, latest_per_cooperative, rollup, topics_by_weakness, weakest_sections
+from tests.conftest import DIWEK, INSTRUMENT, SOURCE, SUPERVISOR, WONOSALAM, add_user
+
+SECTIONS = list("ABCDEFGH")
+LEVELS = ["belum-siap", "kurang-siap", "cukup-siap", "siap"]
+
+
+def at(day):
+    return datetime(*day, 3, 0, tzinfo=timezone.utc)  # 10:00 in Jombang
+
+
+def cooperative(district, n=0):
+    return db.session.scalars(select(Cooperative).join(Cooperative.village).where(Village.district_code == district)
+                              .order_by(Village.name)).all()[n]
+
+
+def scored(coop, score, level, sections, steps, visit=(2025, 9, 1), answers=()):
+    """An assessment with a stored result and its history; `steps` are (action, source, target, day)."""
+    facilitator = db.session.scalar(select(User).where(User.username == "fas.diwek"))
+    assessment = Assessment(id=uuid.uuid4(), cooperative=coop, facilitator=facilitator,
+                            instrument_version_id=VERSION[0], visit_date=date(*visit), status=steps[-1][2],
+                            score=score, level=level, submitted_at=at(steps[1][3]),
+                            result={"sections": {c: {"score": v, "completeness": 100} for c, v in zip(SECTIONS, sections)},
+                                    "gates": [], "uncapped_level": level})
+    db.session.add(assessment)
+    assessment.events = [Event(user_id=facilitator.id, action=action, source=source, target=target, at=at(day))
+                         for action, source, target, day in steps]
+    assessment.answers = [Answer(question_code=code, value=value) for code, value in answers]
+    db.session.flush()
+    return assessment
+
+
+VERSION = []
+APPROVED_ON = lambda submit, approve: [("start", None, "draft", submit), ("submit", "draft", "submitted", submit),  # noqa: E731
+                                        ("approve", "submitted", "approved", approve)]
+
+
+@pytest.fixture
+def known(app, jombang):
+    """Four cooperatives with known results (Bimtek of 14 Oct 2025: Diwek and Wonosalam)."""
+    VERSION[:] = [publish(db.session, INSTRUMENT, SOURCE)[0].id]
+    c1, c2, c3 = cooperative(DIWEK, 0), cooperative(DIWEK, 1), cooperative(DIWEK, 2)
+    c4 = cooperative(WONOSALAM, 0)
+    scored(c1, 80, "siap", [90, 80, 70, 60, 85, 95, 75, 85], APPROVED_ON((2025, 9, 20), (2025, 10, 1)),
+           answers=[("A1", "yes"), ("C1", "85")])
+    scored(c1, 90, "siap", [95, 90, 85, 80, 90, 95, 90, 95], APPROVED_ON((2025, 10, 18), (2025, 10, 20)),
+           visit=(2025, 10, 17))
+    scored(c2, 40, "kurang-siap", [50, 40, 30, 20, 60, 40, 50, 30],
+           [("start", None, "draft", (2025, 10, 5)), ("submit", "draft", "submitted", (2025, 10, 5))])
+    scored(c3, 20, "belum-siap", [10, 20, 30, 20, 10, 30, 20, 20],
+           APPROVED_ON((2025, 8, 30), (2025, 9, 1)) + [("reopen", "approved", "returned", (2025, 10, 2))])
+    scored(c4, 60, "cukup-siap", [70, 60, 50, 40, 80, 60, 60, 60], APPROVED_ON((2025, 10, 8), (2025, 10, 10)))
+    session = BimtekSession(title="Bimtek Tata Kelola Kelembagaan", held_on=date(2025, 10, 14), venue="Ruang Bung Tomo",
+                            regency_code="35.17", districts=[db.session.get(District, DIWEK), db.session.get(District, WONOSALAM)])
+    db.session.add(session)
+    db.session.commit()
+    return {"c1": c1.id, "c2": c2.id, "c3": c3.id, "c4": c4.id, "session": session.id}
+
+
+def count(district):
+    return db.session.scalar(select(func.count(Cooperative.id)).join(Cooperative.village)
+                             .where(Village.district_code == district))
+
+
+def pct(part, whole):
+    """A percentage as the Indonesian UI shows it: one decimal, none when it is whole."""
+    text = f"{round(100 * part / whole, 1):.1f}".replace(".", ",")
+    return (text[:-2] if text.endswith(",0") else text) + "%"
+
+
+def row(html, district):
+    start = html.index(f'<tr id="row-{district}">')
+    return html[start:html.index("</tr>", start)]
+
+
+def cells(fragment):
+    import re
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", fragment, re.S)]
+
+
+def test_dashboard_numbers_before_the_bimtek(known, client, auth):
+    auth.login("dinas")
+    html = client.get("/dashboard/?as_of=2025-10-13").get_data(as_text=True)
+    diwek = cells(row(html, DIWEK))
+    # c1's first approval (80) counts; c2 is only submitted; c3 was reopened on 2 Oct
+    assert diwek[:6] == ["Diwek", str(count(DIWEK)), "1", pct(1, count(DIWEK)), "80", "80"]
+    assert diwek[7] == "D, C"  # c1's weakest sections: D 60, C 70
+    wonosalam = cells(row(html, WONOSALAM))
+    assert wonosalam[2:6] == ["1", pct(1, count(WONOSALAM)), "60", "60"]
+    assert "<title>Siap: 1</title>" in row(html, DIWEK) and "<title>Cukup Siap: 1</title>" in row(html, WONOSALAM)
+    total = cells(html[html.index('<tr id="row-total">'):])
+    assert total[:5] == ["306", "2", pct(2, 306), "70", "70"]
+
+
+def test_submitted_ones_count_only_when_asked_and_later_approvals_only_later(known, client, auth):
+    auth.login("dinas")
+    with_submitted = cells(row(client.get("/dashboard/?as_of=2025-10-13&submitted=1").get_data(as_text=True), DIWEK))
+    assert with_submitted[2] == "2" and with_submitted[4:6] == ["60", "60"]  # 80 and 40
+    today = cells(row(client.get("/dashboard/").get_data(as_text=True), DIWEK))
+    assert today[2] == "1" and today[4] == "90"  # c1's second approval (20 Oct); c3 is still returned
+    before = cells(row(client.get("/dashboard/?as_of=2025-09-30").get_data(as_text=True), DIWEK))
+    assert before[2] == "1" and before[4] == "20"  # only c3, approved 1 Sep and not yet reopened
+    sorted_html = client.get("/dashboard/?as_of=2025-10-13&sort=mean&desc=1").get_data(as_text=True)
+    assert sorted_html.index(f'id="row-{DIWEK}"') < sorted_html.index(f'id="row-{WONOSALAM}"')
+    sorted_html = client.get("/dashboard/?as_of=2025-10-13&sort=mean").get_data(as_text=True)
+    assert sorted_html.index(f'id="row-{DIWEK}"') > sorted_html.index(f'id="row-{WONOSALAM}"')
+
+
+def test_kecamatan_page_with_change_and_heat_map(known, client, auth):
+    auth.login("dinas")
+    html = client.get(f"/dashboard/{DIWEK}").get_data(as_text=True)
+    start = html.index(f'<tr id="coop-{known["c1"]}">')
+    c1 = cells(html[start:html.index("</tr>", start)])
+    assert c1[1:] == ["90", "Siap", "+10", "95", "90", "85", "80", "90", "95", "90", "95"]
+    start = html.index(f'<tr id="coop-{known["c3"]}">')
+    assert cells(html[start:html.index("</tr>", start)])[1:4] == ["–", "Belum dinilai", "–"]
+    assert "hsl(114, 65%, 82%)" in html  # 95 on the green end
+
+
+def test_session_page_before_the_bimtek(known, client, auth):
+    auth.login("supervisor")
+    html = client.get(f"/bimtek/{known['session']}").get_data(as_text=True)
+    assert "14 Oktober 2025" in html and "Ruang Bung Tomo" in html and "Diwek, Wonosalam" in html
+    assert 'value="2025-10-13"' in html  # the state before the session
+    start = html.index(f'<tr id="coop-{known["c1"]}">')
+    assert cells(html[start:html.index("</tr>", start)])[2:] == ["80", "Siap"]
+    # topic means over c1 (80 …) and c4 (60 …): B,F = (85, 77.5) → 81.25; D,E = (50, 82.5) → 66.25;
+    # A,C,G,H = (80, 60, 67.5, 72.5) → 70
+    order = [html.index(f'id="topic-{code}"') for code in
+             ("tugas-pengurus-pengawas", "penguatan-kelembagaan", "tata-kelola-organisasi")]
+    assert order == sorted(order) and "D 50, E 82,5" in html
+
+
+def test_csv_export_of_a_kecamatan(known, client, auth):
+    auth.login("dinas")
+    response = client.get(f"/exports/scores.csv?district={DIWEK}&as_of=2025-10-13", buffered=True)
+    assert response.headers["Content-Disposition"] == 'attachment; filename="siapkop-skor-kec-diwek-2025-10-13.csv"'
+    assert "Content-Length" not in response.headers  # streamed row by row, not built in memory first
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:8] == ["Kode wilayah", "Kecamatan", "Desa/Kelurahan", "Koperasi", "Tanggal kunjungan", "Disetujui",
+                           "Skor", "Tingkat"]
+    assert len(rows) == 1 + count(DIWEK)
+    c1 = db.session.get(Cooperative, known["c1"])
+    mine = next(r for r in rows if r[0] == c1.village_code)
+    assert mine[4:] == ["2025-09-01", "2025-10-01", "80", "Siap", "90", "80", "70", "60", "85", "95", "75", "85"]
+    assert sum(1 for r in rows[1:] if r[6]) == 1
+
+
+def test_xlsx_export_of_the_session(known, client, auth):
+    auth.login("dinas")
+    response = client.get(f"/exports/scores.xlsx?session={known['session']}")
+    assert "siapkop-skor-bimtek-2025-10-14-bimtek-tata-kelola-kelembagaan-2025-10-13.xlsx" in \
+        response.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["Ringkasan", "Diwek", "Wonosalam"]
+    summary = [[c.value for c in r] for r in book["Ringkasan"].iter_rows()]
+    assert summary[0][:6] == ["Kecamatan", "Koperasi", "Dinilai", "Cakupan %", "Rata-rata", "Median"]
+    assert summary[1][:6] == ["Diwek", count(DIWEK), 1, round(100 / count(DIWEK), 1), 80, 80]
+    assert summary[1][6:] == [0, 0, 0, 1, "D, C"]
+    assert summary[3][:6] == ["Jumlah", count(DIWEK) + count(WONOSALAM), 2,
+                              round(200 / (count(DIWEK) + count(WONOSALAM)), 1), 70, 70]
+    assert book["Ringkasan"].freeze_panes == "A2" and book["Diwek"].freeze_panes == "E2"
+    diwek = [[c.value for c in r] for r in book["Diwek"].iter_rows()]
+    assert len(diwek) == 1 + count(DIWEK)
+    scored_rows = [r for r in diwek[1:] if r[6] is not None]
+    assert len(scored_rows) == 1 and scored_rows[0][6:8] == [80, "Siap"]
+    level_cell = next(r for r in book["Diwek"].iter_rows(min_row=2) if r[6].value is not None)[7]
+    assert level_cell.fill.fgColor.rgb.endswith("146C2E")
+
+
+def test_answers_export_has_one_row_per_answer_of_counted_assessments(known, client, auth):
+    auth.login("dinas")
+    rows = list(csv.reader(io.StringIO(client.get("/exports/answers.csv?as_of=2025-10-13", buffered=True)
+                                        .get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["Kode wilayah", "Kecamatan", "Koperasi", "Penilaian", "Status", "Tanggal kunjungan", "Bagian",
+                       "Pertanyaan", "Jawaban", "Tidak berlaku"]
+    assert [(r[6], r[7], r[8]) for r in rows[1:]] == [("A", "A1", "yes"), ("C", "C1", "85")]
+
+
+def test_rollups_are_scoped(known, client, auth):
+    add_user("supervisor.lain", SUPERVISOR, ("35.17.01",))
+    db.session.commit()
+    auth.login("supervisor.lain")
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert f'id="row-{DIWEK}"' not in html and 'id="row-35.17.01"' in html
+    assert client.get(f"/dashboard/{DIWEK}").status_code == 404
+    assert client.get(f"/bimtek/{known['session']}").status_code == 404
+    assert client.get(f"/exports/scores.csv?district={DIWEK}", buffered=True).status_code == 404
+    assert client.get(f"/sheet/{known['c1']}").status_code == 404
+    rows = list(csv.reader(io.StringIO(client.get("/exports/scores.csv", buffered=True).get_data(as_text=True).lstrip("\ufeff"))))
+    assert {r[1] for r in rows[1:]} == {db.session.get(District, "35.17.01").name}
+    auth.login("fas.diwek")
+    for url in ("/dashboard/", "/bimtek/", "/exports/scores.csv", f"/sheet/{known['c1']}"):
+        assert client.get(url, buffered=True).status_code == 403
+
+
+def test_printable_sheet(known, client, auth):
+    auth.login("dinas")
+    html = client.get(f"/sheet/{known['c1']}").get_data(as_text=True)
+    assert "<strong>90</strong>" in html and "disetujui 20 Oktober 2025" in html
+    # c1's latest: weakest D (80) and C (85), trained by the topics of D, E and of A, C, G, H; not B, F
+    assert html.count("perlu diperkuat") == 2
+    assert "@media print" in client.get("/static/app.css").get_data(as_text=True)
+
+
+def test_admin_records_a_bimtek_session(app, jombang, client, auth):
+    auth.login("dinas")
+    token = auth.token()
+    response = client.post("/bimtek/new", data={"csrf_token": token, "title": "Bimtek Diwek", "held_on": "2025-10-14",
+                                                "venue": "Ruang Bung Tomo", "districts": [DIWEK, WONOSALAM]})
+    session = db.session.scalars(select(BimtekSession)).one()
+    assert response.status_code == 302 and session.district_codes == [DIWEK, WONOSALAM]
+    refused = client.post("/bimtek/new", data={"csrf_token": token, "title": "x", "held_on": "", "districts": []})
+    assert refused.status_code == 200 and "Pilih paling sedikit satu kecamatan." in refused.get_data(as_text=True)
+    auth.login("supervisor")
+    assert client.get("/bimtek/new").status_code == 403
+
+
+# --- The arithmetic, without a database ----------------------------------------------------------
+
+def test_rollup_arithmetic():
+    rows = [Scored(1, "a", 1, 1, 80.0, "siap", {"A": 90, "B": 60}),
+            Scored(1, "b", 2, 2, 90.0, "siap", {"A": 95, "B": 70}),
+            Scored(2, "c", 1, 1, 40.0, "kurang-siap", {"A": 30, "B": None})]
+    latest = latest_per_cooperative(rows)
+    assert latest[1].current.assessment_id == "b" and latest[1].change == 10 and latest[2].change is None
+    r = rollup(4, [l.current for l in latest.values()], LEVELS, ["A", "B"])
+    assert (r.assessed, r.coverage, r.mean, r.median) == (2, 50.0, 65.0, 65.0)
+    assert r.levels == {"belum-siap": 0, "kurang-siap": 1, "cukup-siap": 0, "siap": 1}
+    assert r.weakest == ("A", "B")  # A (95+30)/2 = 62.5, B 70 (None left out)
+    assert weakest_sections([], ["A"], 2) == () and rollup(0, [], LEVELS, ["A"]).coverage == 0
+    assert [t for t, _, _ in topics_by_weakness([l.current for l in latest.values()], [("x", ["B"]), ("y", ["A"])],
+                                                ["A", "B"])] == ["y", "x"]
