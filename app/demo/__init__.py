@@ -1,5 +1,7 @@
-"""`flask demo load`: Jombang's regions and cooperatives, the default instrument, and one demo user per role."""
+"""`flask demo load`: Jombang's regions and cooperatives, the default instrument, a Bimtek session, and one
+demo user per role."""
 import secrets
+from datetime import date
 
 import click
 from flask import Blueprint
@@ -7,6 +9,7 @@ from sqlalchemy import select
 
 from app import ROOT
 from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR, User
+from app.bimtek.models import BimtekSession
 from app.cooperatives.seed import seed_cooperatives
 from app.extensions import db
 from app.instruments.definition import load_text
@@ -38,12 +41,22 @@ def load():
     instrument = load_text(source)
     publish(db.session, instrument, source, use=version_in_use(db.session, instrument.code) is None)
     logins = [_demo_user(*spec) for spec in DEMO_USERS]
+    _demo_bimtek()
     db.session.commit()
     click.echo(f"Jombang: {counts['village'][0]} villages added, {created} cooperatives created.")
     click.echo(f"Instrument: new assessments use {version_in_use(db.session, instrument.code).label}.")
     click.echo("Demo logins (new passwords on every run):")
     for username, role, password in logins:
         click.echo(f"  {role:<12} {username:<12} {password}")
+
+
+def _demo_bimtek():
+    """The 14 October 2025 Bimtek for Diwek and Wonosalam, once."""
+    title = "Bimtek Tata Kelola Koperasi Desa/Kelurahan Merah Putih"
+    if db.session.scalar(select(BimtekSession).where(BimtekSession.title == title)) is None:
+        db.session.add(BimtekSession(
+            title=title, held_on=date(2025, 10, 14), venue="Ruang Bung Tomo", regency_code=JOMBANG,
+            districts=list(db.session.scalars(select(District).where(District.code.in_((DIWEK, WONOSALAM)))))))
 
 
 def _demo_user(username, name, role, district_codes):
