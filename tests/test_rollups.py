@@ -105,8 +105,10 @@ def test_dashboard_numbers_before_the_bimtek(known, client, auth):
     wonosalam = cells(row(html, WONOSALAM))
     assert wonosalam[2:6] == ["1", pct(1, count(WONOSALAM)), "60", "60"]
     assert "<title>Siap: 1</title>" in row(html, DIWEK) and "<title>Cukup Siap: 1</title>" in row(html, WONOSALAM)
-    total = cells(html[html.index('<tr id="row-total">'):])
-    assert total[:5] == ["306", "2", pct(2, 306), "70", "70"]
+    footer = html[html.index('<tr id="row-total">'):]
+    total = cells(footer)
+    assert total[:5] == ["306", "2", pct(2, 306), "70", "70"] and total[6] == "D, C"  # D (60+40)/2, C (70+50)/2
+    assert "<title>Siap: 1</title>" in footer and "<title>Cukup Siap: 1</title>" in footer
 
 
 def test_submitted_ones_count_only_when_asked_and_later_approvals_only_later(known, client, auth):
@@ -141,11 +143,15 @@ def test_session_page_before_the_bimtek(known, client, auth):
     assert 'value="2025-10-13"' in html  # the state before the session
     start = html.index(f'<tr id="coop-{known["c1"]}">')
     assert cells(html[start:html.index("</tr>", start)])[2:] == ["80", "Siap"]
-    # topic means over c1 (80 …) and c4 (60 …): B,F = (85, 77.5) → 81.25; D,E = (50, 82.5) → 66.25;
-    # A,C,G,H = (80, 60, 67.5, 72.5) → 70
+    # section means over c1 and c4: A 80, B 70, C 60, D 50, E 82.5, F 77.5, G 67.5, H 72.5, so the topics
+    # D,E → 66.25; A,C,G,H → 70; B,F → 73.75
     order = [html.index(f'id="topic-{code}"') for code in
              ("tugas-pengurus-pengawas", "penguatan-kelembagaan", "tata-kelola-organisasi")]
     assert order == sorted(order) and "D 50, E 82,5" in html
+    for topic, mean in (("tugas-pengurus-pengawas", "66,2"), ("penguatan-kelembagaan", "70"),
+                        ("tata-kelola-organisasi", "73,8")):
+        start = html.index(f'id="topic-{topic}"')
+        assert f"rata-rata {mean}\n" in html[start:html.index("</li>", start)]
 
 
 def test_csv_export_of_a_kecamatan(known, client, auth):
@@ -175,6 +181,7 @@ def test_xlsx_export_of_the_session(known, client, auth):
     assert summary[0][:6] == ["Kecamatan", "Koperasi", "Dinilai", "Cakupan %", "Rata-rata", "Median"]
     assert summary[1][:6] == ["Diwek", count(DIWEK), 1, round(100 / count(DIWEK), 1), 80, 80]
     assert summary[1][6:] == [0, 0, 0, 1, "D, C"]
+    assert summary[2] == ["Wonosalam", count(WONOSALAM), 1, round(100 / count(WONOSALAM), 1), 60, 60, 0, 0, 1, 0, "D, C"]
     assert summary[3][:6] == ["Jumlah", count(DIWEK) + count(WONOSALAM), 2,
                               round(200 / (count(DIWEK) + count(WONOSALAM)), 1), 70, 70]
     assert book["Ringkasan"].freeze_panes == "A2" and book["Diwek"].freeze_panes == "E2"
