@@ -62,4 +62,4 @@ def show(session_id):
     return render_template("bimtek/show.html", session=session, asked=asked, instrument=current, latest=latest,
                            cooperatives=db.session.scalars(Cooperative.listing().where(*where)).all(),
                            topics=topics_by_weakness([l.current for l in latest.values()], topics,
-                                                     [s.code for s in current.sections]) if current else [])
+                                                     current.section_codes) if current else [])

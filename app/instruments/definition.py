@@ -291,6 +291,14 @@ class Instrument(Model):
         return f"<Instrument {self.code}: {len(self.sections)} sections, {len(self.questions)} questions>"
 
     @property
+    def section_codes(self):
+        return [section.code for section in self.sections]
+
+    @property
+    def level_codes(self):
+        return [level.code for level in self.levels]
+
+    @property
     def questions(self):
         return [question for section in self.sections for question in section.questions]
 

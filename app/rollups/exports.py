@@ -19,9 +19,8 @@ from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.regions.models import District, Regency, Village
 from app.rollups import bp
-from app.rollups.view import Asked, district_rollups, instrument, latest_in
+from app.rollups.view import LEVEL_COLOURS, Asked, district_rollups, instrument, latest_in
 
-PALETTE = ["#b3261e", "#e8710a", "#7cb342", "#146c2e", "#0b57d0", "#5f6368"]
 
 
 def number(value):
@@ -109,11 +108,11 @@ def export_scores(fmt):
 
 def workbook(target, current):
     """The XLSX: frozen headers, a colour per level, the summary, then one sheet per kecamatan."""
-    levels, sections = [l.code for l in current.levels], [s.code for s in current.sections]
+    levels, sections = current.level_codes, current.section_codes
     file = tempfile.TemporaryFile()
     book = xlsxwriter.Workbook(file, {"constant_memory": True, "default_date_format": "yyyy-mm-dd"})
     bold = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1})
-    coloured = {level.label.get("id"): book.add_format({"bg_color": PALETTE[i], "font_color": "#ffffff"})
+    coloured = {level.label.get("id"): book.add_format({"bg_color": LEVEL_COLOURS[i], "font_color": "#ffffff"})
                 for i, level in enumerate(current.levels)}
     summary = book.add_worksheet(_("Ringkasan"))
     header = [_("Kecamatan"), _("Koperasi"), _("Dinilai"), _("Cakupan %"), _("Rata-rata"), _("Median"),

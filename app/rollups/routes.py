@@ -32,7 +32,7 @@ def dashboard():
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     descending = request.args.get("desc") == "1"
     rows, total = district_rollups(db.session.scalars(area.districts()).all(), [area.district_clause()], asked,
-                                   levels(current), sections(current))
+                                   current.level_codes, current.section_codes)
     rows.sort(key=SORTS[sort], reverse=descending)
     return render("rollups/dashboard.html", "table", rows=rows, total=total, asked=asked, sort=sort,
                   descending=descending, instrument=current)
@@ -58,14 +58,6 @@ def sheet(cooperative_id):
     current = instrument() or abort(404)
     cooperative = scope().cooperative_or_404(cooperative_id)
     latest = latest_in([Cooperative.id == cooperative.id], Asked(date.today(), False)).get(cooperative.id)
-    weakest = weakest_sections([latest.current], sections(current), 2) if latest else ()
+    weakest = weakest_sections([latest.current], current.section_codes, 2) if latest else ()
     return render_template("rollups/sheet.html", cooperative=cooperative, latest=latest, instrument=current,
                            weakest=weakest)
-
-
-def levels(current):
-    return [level.code for level in current.levels]
-
-
-def sections(current):
-    return [section.code for section in current.sections]

@@ -5,9 +5,15 @@ from datetime import date
 from flask import current_app, request
 
 from app.extensions import db
+from app.rollups import bp
 from app.instruments.models import version_in_use
 from app.rollups.queries import cooperative_counts, counted, district_of
 from app.rollups.stats import latest_per_cooperative, rollup
+
+
+# A level's colour, in the instrument's order of levels (lowest first), on pages and in XLSX files.
+LEVEL_COLOURS = ["#b3261e", "#e8710a", "#7cb342", "#146c2e", "#0b57d0", "#5f6368"]
+bp.add_app_template_global(LEVEL_COLOURS, "level_colours")
 
 
 @dataclass
