@@ -23,10 +23,13 @@ def counted(where, as_of, timezone, include_submitted=False):
 
     `where` are clauses on Assessment, Cooperative, Village or District (the user's area, a kecamatan).
     The state as of the date is the target of the assessment's last transition before then, so an
-    assessment approved later, or reopened before then, does not count.
+    assessment approved later, or reopened before then, does not count. Only the area's events are
+    read, so a kecamatan's rollup does not scan the country's history.
     """
+    in_area = (select(Assessment.id).join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
+               .where(*where))
     latest = (select(Event.assessment_id, func.max(Event.id).label("event_id"))
-              .where(Event.target.is_not(None), Event.at < end_of(as_of, timezone))
+              .where(Event.target.is_not(None), Event.at < end_of(as_of, timezone), Event.assessment_id.in_(in_area))
               .group_by(Event.assessment_id).subquery())
     state = aliased(Event)
     states = (APPROVED, SUBMITTED) if include_submitted else (APPROVED,)
@@ -34,8 +37,7 @@ def counted(where, as_of, timezone, include_submitted=False):
         select(Assessment.cooperative_id, Assessment.id, state.at, Assessment.visit_date, Assessment.score,
                Assessment.level, Assessment.result)
         .join(latest, latest.c.assessment_id == Assessment.id).join(state, state.id == latest.c.event_id)
-        .join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
-        .where(state.target.in_(states), Assessment.score.is_not(None), *where))
+        .where(state.target.in_(states), Assessment.score.is_not(None)))
     return [Scored(coop, aid, at, visit, score, level, {code: s["score"] for code, s in result["sections"].items()})
             for coop, aid, at, visit, score, level, result in rows]
 
