@@ -49,7 +49,8 @@ def latest_in(where, asked):
 def district_rollups(districts, where, asked, levels, sections):
     """[(district, Rollup)] and the Rollup of them all."""
     latest = latest_in(where, asked)
-    place, counts = district_of(where), cooperative_counts(where)
-    rows = [(d, rollup(counts.get(d.code, 0), [l.current for c, l in latest.items() if place.get(c) == d.code],
-                       levels, sections)) for d in districts]
-    return rows, rollup(sum(counts.values()), [l.current for l in latest.values()], levels, sections)
+    place, counts, by_district = district_of(where), cooperative_counts(where), {}
+    for cooperative, row in latest.items():
+        by_district.setdefault(place.get(cooperative), []).append(row.current)
+    rows = [(d, rollup(counts.get(d.code, 0), by_district.get(d.code, []), levels, sections)) for d in districts]
+    return rows, rollup(sum(counts.values()), [row.current for row in latest.values()], levels, sections)
