@@ -211,6 +211,7 @@ def test_rollups_are_scoped(known, client, auth):
     assert client.get(f"/dashboard/{DIWEK}").status_code == 404
     assert client.get(f"/bimtek/{known['session']}").status_code == 404
     assert client.get(f"/exports/scores.csv?district={DIWEK}", buffered=True).status_code == 404
+    assert client.get(f"/exports/scores.xlsx?session={known['session']}").status_code == 404
     assert client.get(f"/sheet/{known['c1']}").status_code == 404
     rows = list(csv.reader(io.StringIO(client.get("/exports/scores.csv", buffered=True).get_data(as_text=True).lstrip("\ufeff"))))
     assert {r[1] for r in rows[1:]} == {db.session.get(District, "35.17.01").name}

@@ -1,7 +1,7 @@
 """A Bimtek session: when, where, and which kecamatan's cooperatives take part."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy import Column, DateTime, ForeignKey, String, Table, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cooperatives.models import utcnow
@@ -27,6 +27,12 @@ class BimtekSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     districts: Mapped[list[District]] = relationship(secondary=bimtek_district, order_by=District.name)
+
+    @staticmethod
+    def covering(district_clause):
+        """Sessions covering at least one kecamatan that `district_clause` selects, newest first."""
+        covered = select(bimtek_district.c.session_id).join(District).where(district_clause)
+        return select(BimtekSession).where(BimtekSession.id.in_(covered)).order_by(BimtekSession.held_on.desc())
 
     @property
     def readiness_date(self):

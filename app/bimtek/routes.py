@@ -1,13 +1,12 @@
 """Bimtek sessions: the list, the admin's form, and a session's readiness page."""
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app.access import role_required, scope
 from app.auth.models import ADMIN, SUPERVISOR
 from app.bimtek import bp
 from app.bimtek.forms import SessionForm
-from app.bimtek.models import BimtekSession, bimtek_district
+from app.bimtek.models import BimtekSession
 from app.extensions import db
 from app.regions.models import District
 from app.rollups.stats import topics_by_weakness
@@ -17,9 +16,7 @@ from app.cooperatives.models import Cooperative
 
 def sessions():
     """The sessions covering at least one of the user's kecamatan, newest first."""
-    area = scope()
-    covered = select(bimtek_district.c.session_id).join(District).where(area.district_clause())
-    return select(BimtekSession).where(BimtekSession.id.in_(covered)).order_by(BimtekSession.held_on.desc())
+    return BimtekSession.covering(scope().district_clause())
 
 
 @bp.get("/")

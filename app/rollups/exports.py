@@ -38,7 +38,8 @@ class Target:
         area = scope()
         self.where, default = [area.district_clause()], None
         if request.args.get("session"):
-            session = db.one_or_404(select(BimtekSession).where(BimtekSession.id == request.args.get("session", type=int)))
+            session = db.one_or_404(BimtekSession.covering(area.district_clause())
+                                    .where(BimtekSession.id == request.args.get("session", type=int)))
             self.where.append(District.code.in_(session.district_codes))
             self.name, default = f"bimtek-{session.held_on.isoformat()}-{session.title}", session.readiness_date
         elif request.args.get("district"):
