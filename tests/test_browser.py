@@ -356,8 +356,8 @@ def test_language_and_user_changes_load_a_whole_new_page(page, live_server):
     expect(page.get_by_role("link", name="My visits")).to_be_visible()
 
 
-def submitted_assessment(live_server):
-    """A complete assessment of Cukir by fas.diwek, submitted (made with the service functions)."""
+def complete_assessment(live_server, submit=True):
+    """A complete assessment of Cukir by fas.diwek, made with the service functions; submitted unless asked."""
     from app.assessments.service import parse_answer, save_answer, start, transition
     from app.auth.models import User
     from app.cooperatives.models import Cooperative
@@ -373,12 +373,13 @@ def submitted_assessment(live_server):
         for question in instrument.questions:
             save_answer(visit, question, parse_answer(question, BEST[question.code], False))
         db.session.commit()
-        transition(visit, "submit", facilitator, visit.version)
+        if submit:
+            transition(visit, "submit", facilitator, visit.version)
         return visit.id
 
 
 def test_supervisor_returns_facilitator_fixes_on_the_phone_supervisor_approves(browser, page, live_server, shot):
-    assessment_id = submitted_assessment(live_server)
+    assessment_id = complete_assessment(live_server)
     supervisor = browser.new_page(viewport={"width": 1024, "height": 900})
     log_in(supervisor, live_server, "supervisor")
     expect(supervisor).to_have_url(live_server.url + "/reviews/")
@@ -427,7 +428,7 @@ def test_dinas_opens_the_dashboard_on_a_laptop_and_downloads_a_sessions_xlsx(bro
     from app.bimtek.models import BimtekSession
     from app.regions.models import District
 
-    submitted_assessment(live_server)
+    complete_assessment(live_server)
     with live_server.app.app_context():
         session = BimtekSession(title="Bimtek Diwek Wonosalam", held_on=date.today(), venue="Ruang Bung Tomo",
                                 regency_code="35.17", districts=[db.session.get(District, "35.17.08"),

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app.assessments.models import Answer, Assessment
 from app.extensions import db
-from tests.conftest import BEST
-from tests.test_browser import FIELD_ANSWERS, log_in, publish_default_instrument, saved_answers, start_assessment
+from tests.test_browser import (FIELD_ANSWERS, complete_assessment, log_in, publish_default_instrument, saved_answers,
+                                start_assessment)
 
 pytestmark = pytest.mark.browser
 QUEUED = "Tersimpan di ponsel; dikirim saat ada sinyal."
@@ -147,22 +147,7 @@ def test_a_flaky_network_loses_and_duplicates_nothing(page, live_server):
 
 
 def test_a_submit_made_offline_is_applied_when_the_signal_returns(page, live_server, shot):
-    from app.assessments.service import parse_answer, save_answer, start
-    from app.auth.models import User
-    from app.cooperatives.models import Cooperative
-    from app.instruments.models import InstrumentVersion
-    from app.regions.models import Village
-
-    publish_default_instrument(live_server)
-    assessment_id = uuid.uuid4()
-    with live_server.app.app_context():
-        visit = start(assessment_id, db.session.scalar(select(Cooperative).join(Cooperative.village)
-                                                        .where(Village.name == "Cukir")),
-                      db.session.scalar(select(User).where(User.username == "fas.diwek")),
-                      db.session.scalar(select(InstrumentVersion)), visit_date=date(2025, 10, 14))
-        for question in visit.instrument.questions:
-            save_answer(visit, question, parse_answer(question, BEST[question.code], False))
-        db.session.commit()
+    assessment_id = complete_assessment(live_server, submit=False)
     log_in(page, live_server)
     controlled_by_the_worker(page)
     page.goto(f"{live_server.url}/assessments/{assessment_id}")

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.access import scope
 from app.assessments.forms import answer_message
-from app.assessments.models import DRAFT, EDITABLE, TEMPLATE_ID, Assessment
+from app.assessments.models import DRAFT, TEMPLATE_ID, Assessment
 from app.assessments.service import result_of
 from app.auth.models import FACILITATOR
 from app.errors import render_error
@@ -23,7 +23,7 @@ def client_stamp():
 
 
 def can_edit(assessment):
-    return assessment.facilitator_id == current_user.id and assessment.status in EDITABLE
+    return assessment.facilitator_id == current_user.id and assessment.editable
 
 
 def viewable(assessment_id):
@@ -51,7 +51,7 @@ def check_own_draft(assessment):
         abort(404)
     if assessment.facilitator_id != current_user.id:
         abort(render_error(403, _("Penilaian ini milik pendamping lain; Anda tidak dapat mengubahnya.")))
-    if assessment.status not in EDITABLE:
+    if not assessment.editable:
         abort(render_error(409, _("Penilaian ini sudah dikirim dan terkunci.")))
 
 

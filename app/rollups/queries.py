@@ -49,11 +49,6 @@ def cooperative_counts(where):
         .where(*where).group_by(Village.district_code)).all())
 
 
-def cooperatives(where):
-    """Cooperatives with village and kecamatan, in place order."""
-    return db.session.scalars(Cooperative.listing().where(*where)).all()
-
-
 def district_of(where):
     """{cooperative id: kecamatan code} for the cooperatives in `where`."""
     return dict(db.session.execute(select(Cooperative.id, Village.district_code).join(Cooperative.village)
