@@ -37,11 +37,16 @@ class Scope:
     def __init__(self, user):
         self.user = user
 
+    @property
+    def national(self):
+        """An admin without a regency covers the whole country."""
+        return self.user.role == ADMIN and self.user.regency_code is None
+
     def district_clause(self):
         """A WHERE clause on District selecting the kecamatan this user covers."""
+        if self.national:
+            return true()
         if self.user.role == ADMIN:
-            if self.user.regency_code is None:
-                return true()
             return District.regency_code == self.user.regency_code
         return District.code.in_([d.code for d in self.user.districts])
 
@@ -66,7 +71,7 @@ class Scope:
         users = select(User).options(selectinload(User.districts)).order_by(User.username)
         if self.user.role != ADMIN:
             return users.where(User.id == self.user.id)
-        if self.user.regency_code is None:
+        if self.national:
             return users
         in_regency = exists().where(
             user_district.c.user_id == User.id,

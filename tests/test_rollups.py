@@ -36,6 +36,7 @@ def scored(coop, score, level, sections, steps, visit=(2025, 9, 1), answers=()):
     facilitator = db.session.scalar(select(User).where(User.username == "fas.diwek"))
     assessment = Assessment(id=uuid.uuid4(), cooperative=coop, facilitator=facilitator,
                             instrument_version_id=VERSION[0], visit_date=date(*visit), status=steps[-1][2],
+                            status_at=at(steps[-1][3]),
                             score=score, level=level, submitted_at=at(steps[1][3]),
                             result={"sections": {c: {"score": v, "completeness": 100} for c, v in zip(SECTIONS, sections)},
                                     "gates": [], "uncapped_level": level})

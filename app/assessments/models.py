@@ -3,7 +3,7 @@ import uuid
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, String, Text, Uuid, select
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, Uuid, select
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED  # noqa: F401 (re-exported)
@@ -33,12 +33,17 @@ TEMPLATE_ID = uuid.UUID(int=0)
 
 
 class Assessment(db.Model):
+    # What rollups read "as of today" without the history: status, cooperative, when, visit (newest wins).
+    __table_args__ = (Index("ix_assessment_counted", "status", "cooperative_id", "status_at", "visit_date", "id"),)
+
     # The browser makes the id, so a retried or offline start names the same assessment.
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
     instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_version.id"))
     facilitator_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    # When it reached its status: the time of its last transition in the history (Event.at).
+    status_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)  # +1 on every change: a stale action is refused
     visit_date: Mapped[date]
     attendees: Mapped[list] = mapped_column(JSON, default=list)  # pengurus/pengawas present, as "Name (position)"
@@ -162,9 +167,11 @@ class Photo(db.Model):
 class Event(db.Model):
     """One step in an assessment's history: a change of state, or an answer changed after submission."""
     __tablename__ = "assessment_event"
+    # Covers "each assessment's last transition before a date" (app/rollups/queries.py) without the table.
+    __table_args__ = (Index("ix_assessment_event_state", "assessment_id", "target", "at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), index=True)
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     action: Mapped[str] = mapped_column(String(20))  # start, submit, approve, return, reopen, answer

@@ -40,10 +40,11 @@ def start(assessment_id, cooperative, facilitator, version, **details):
     """The assessment `assessment_id`, created unless it exists: a retried start makes one assessment."""
     existing = db.session.get(Assessment, assessment_id)
     if existing is None:
+        now = utcnow()
         assessment = Assessment(id=assessment_id, cooperative=cooperative, facilitator=facilitator,
-                                instrument_version=version, status=DRAFT, **details)
+                                instrument_version=version, status=DRAFT, status_at=now, **details)
         db.session.add(assessment)
-        record(assessment, facilitator.id, "start", target=DRAFT)
+        record(assessment, facilitator.id, "start", target=DRAFT, at=now)
         try:
             db.session.commit()
             return assessment
@@ -157,6 +158,13 @@ def result_of(assessment, values=None):
     return score(assessment.instrument, values, assessment.instrument_version.number)
 
 
+def stored_result(result):
+    """The columns that keep a submitted Result: total, level, and per section {score, completeness}."""
+    return {"score": result.total, "level": result.level, "result": {
+        "sections": {s.code: {"score": s.score, "completeness": s.completeness} for s in result.sections},
+        "uncapped_level": result.uncapped_level, "gates": list(result.gates)}}
+
+
 def transition(assessment, action, user, version, comment=None, question_comments=None):
     """Move the assessment by `action` (see workflow.py), if nobody changed it since `version`.
 
@@ -167,20 +175,19 @@ def transition(assessment, action, user, version, comment=None, question_comment
     comment = (comment or "").strip() or None
     if move.needs_comment and not comment:
         raise CommentNeeded
-    values = {"status": move.target, "version": Assessment.version + 1, "updated_at": utcnow()}
+    now = utcnow()
+    values = {"status": move.target, "status_at": now, "version": Assessment.version + 1, "updated_at": now}
     if move.target == SUBMITTED:
         result = result_of(assessment)
         if not result.complete:
             raise Incomplete(result)
-        values.update(submitted_at=utcnow(), score=result.total, level=result.level, result={
-            "sections": {s.code: {"score": s.score, "completeness": s.completeness} for s in result.sections},
-            "uncapped_level": result.uncapped_level, "gates": list(result.gates)})
+        values.update(submitted_at=now, **stored_result(result))
     changed = db.session.execute(update(Assessment).where(
         Assessment.id == assessment.id, Assessment.version == version, Assessment.status == move.source
     ).values(**values)).rowcount
     if changed != 1:
         db.session.rollback()
         raise Conflict
-    record(assessment, user.id, action, source=move.source, target=move.target, comment=comment,
+    record(assessment, user.id, action, at=now, source=move.source, target=move.target, comment=comment,
            question_comments={k: v for k, v in (question_comments or {}).items() if v.strip()} or None)
     db.session.commit()

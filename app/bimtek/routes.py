@@ -54,7 +54,7 @@ def show(session_id):
     current = instrument()
     asked = Asked.from_request(default=session.readiness_date)
     where = [scope().district_clause(), District.code.in_(session.district_codes)]
-    latest = latest_in(where, asked)
+    latest = latest_in(where, asked, current) if current else {}
     topics = [(topic, topic.sections) for topic in current.topics] if current else []
     return render_template("bimtek/show.html", session=session, asked=asked, instrument=current, latest=latest,
                            cooperatives=db.session.scalars(Cooperative.listing().where(*where)).all(),

@@ -6,7 +6,7 @@ import tempfile
 from itertools import chain
 
 import xlsxwriter
-from flask import Response, abort, request, send_file, stream_with_context
+from flask import Response, abort, current_app, request, send_file, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from sqlalchemy import select
@@ -19,7 +19,8 @@ from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.regions.models import District, Regency, Village
 from app.rollups import bp
-from app.rollups.view import LEVEL_COLOURS, Asked, district_rollups, instrument, latest_in
+from app.rollups.queries import latest_counted
+from app.rollups.view import DISTRICTS, LEVEL_COLOURS, PROVINCES, Asked, area_of, area_rollups, instrument
 
 
 
@@ -32,25 +33,35 @@ def number(value):
 
 
 class Target:
-    """What to export: the user's area, one kecamatan (?district=) or one Bimtek session (?session=)."""
+    """What to export: the user's area, one province, regency or kecamatan (?area=, or ?district=), or one
+    Bimtek session (?session=); and the level of areas its summary and sheets list."""
 
     def __init__(self):
         area = scope()
-        self.where, default = [area.district_clause()], None
+        self.where, default, place = [area.district_clause()], None, None
+        self.level = PROVINCES if area.national else DISTRICTS
+        code = request.args.get("area") or request.args.get("district")
         if request.args.get("session"):
             session = db.one_or_404(BimtekSession.covering(area.district_clause())
                                     .where(BimtekSession.id == request.args.get("session", type=int)))
             self.where.append(District.code.in_(session.district_codes))
-            self.name, default = f"bimtek-{session.held_on.isoformat()}-{session.title}", session.readiness_date
-        elif request.args.get("district"):
-            district = db.one_or_404(area.districts().where(District.code == request.args["district"]))
-            self.where.append(District.code == district.code)
-            self.name = f"kec-{district.name}"
+            self.name, default, self.level = f"bimtek-{session.held_on.isoformat()}-{session.title}", \
+                session.readiness_date, DISTRICTS
+        elif code:
+            try:
+                place, clause, inside = area_of(code)
+            except KeyError:
+                abort(404)
+            self.where.append(clause)
+            self.level = inside or DISTRICTS
+            self.name = f"kec-{place.name}" if inside is None else place.name
         else:
             regency = db.session.scalar(select(Regency.name).join(District).where(*self.where).limit(1))
-            self.name = regency or "wilayah"
+            self.name = "indonesia" if area.national else regency or "wilayah"
         self.asked = Asked.from_request(default=default)
-        self.districts = db.session.scalars(area.districts().where(*self.where[1:])).all()
+        self.areas = db.session.scalars(self.level.areas(self.where)).all()
+        if place is not None and not self.areas:
+            abort(404)
 
     def filename(self, kind, extension):
         slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
@@ -62,19 +73,27 @@ def score_header(current):
             _("Disetujui"), _("Skor"), _("Tingkat"), *(f"{s.code}. {s.title.get('id')}" for s in current.sections)]
 
 
-def score_rows(where, asked, current):
-    """One row per cooperative in `where`: its latest counted assessment's stored scores, or blanks."""
-    latest = latest_in(where, asked)
-    rows = db.session.execute(Cooperative.listing().where(*where).execution_options(yield_per=500)).scalars()
-    for cooperative in rows:
-        l = latest.get(cooperative.id)  # noqa: E741
-        place = [cooperative.village_code, cooperative.village.district.name, cooperative.village.name, cooperative.name]
-        if l is None:
-            yield [*place, None, None, None, None, *(None for _ in current.sections)]
+def score_rows(target, current):
+    """(area code, row) per cooperative of the target, by area (of the target's level), kecamatan and village
+    name: its latest counted assessment's stored scores, or blanks. Streamed from one query."""
+    sections = current.section_codes
+    latest = latest_counted(target.where, target.asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
+                            target.asked.include_submitted, sections)
+    stmt = (select(target.level.column, Village.code, District.name, Village.name, Cooperative.name,
+                   latest.c.visit_date, latest.c.counted_at, latest.c.score, latest.c.level,
+                   *(latest.c[f"section_{i}"] for i in range(len(sections))))
+            .select_from(Cooperative).join(Cooperative.village).join(Village.district).join(District.regency)
+            .outerjoin(latest, latest.c.cooperative_id == Cooperative.id)
+            .where(*target.where).order_by(target.level.column, District.name, Village.name)
+            .execution_options(yield_per=1000))
+    labels = {level.code: level.label.get("id") for level in current.levels}
+    for row in db.session.execute(stmt):
+        area, place, (visit, counted_at, score, level), scores = row[0], list(row[1:5]), row[5:9], row[9:]
+        if visit is None:
+            yield area, [*place, None, None, None, None, *(None for _ in sections)]
         else:
-            row = l.current
-            yield [*place, row.visit_date.isoformat(), to_user_timezone(row.counted_at).date().isoformat(), number(row.score),
-                   current.level(row.level).label.get("id"), *(number(row.sections.get(s.code)) for s in current.sections)]
+            yield area, [*place, visit.isoformat(), to_user_timezone(counted_at).date().isoformat(), number(score),
+                         labels[level], *(number(value) for value in scores)]
 
 
 def csv_response(filename, header, rows):
@@ -100,7 +119,7 @@ def export_scores(fmt):
     target = Target()
     if fmt == "csv":
         return csv_response(target.filename("skor", "csv"), score_header(current),
-                            score_rows(target.where, target.asked, current))
+                            (row for _, row in score_rows(target, current)))
     if fmt != "xlsx":
         abort(404)
     return send_file(workbook(target, current), as_attachment=True, download_name=target.filename("skor", "xlsx"),
@@ -108,35 +127,41 @@ def export_scores(fmt):
 
 
 def workbook(target, current):
-    """The XLSX: frozen headers, a colour per level, the summary, then one sheet per kecamatan."""
-    levels, sections = current.level_codes, current.section_codes
+    """The XLSX: frozen headers, a colour per level, the summary, then one sheet per area of the target's level."""
     file = tempfile.TemporaryFile()
     book = xlsxwriter.Workbook(file, {"constant_memory": True, "default_date_format": "yyyy-mm-dd"})
     bold = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1})
     coloured = {level.label.get("id"): book.add_format({"bg_color": LEVEL_COLOURS[i], "font_color": "#ffffff"})
                 for i, level in enumerate(current.levels)}
     summary = book.add_worksheet(_("Ringkasan"))
-    header = [_("Kecamatan"), _("Koperasi"), _("Dinilai"), _("Cakupan %"), _("Rata-rata"), _("Median"),
-              *(level.label.get("id") for level in current.levels), _("Bagian terlemah")]
+    area_title = {"province": _("Provinsi"), "regency": _("Kabupaten/Kota"), "district": _("Kecamatan")}
+    header = [area_title[target.level.name], _("Koperasi"), _("Dinilai"), _("Cakupan %"), _("Rata-rata"),
+              _("Median"), *(level.label.get("id") for level in current.levels), _("Bagian terlemah")]
     summary.write_row(0, 0, header, bold)
     summary.freeze_panes(1, 0)
-    rows, total = district_rollups(target.districts, target.where, target.asked, levels, sections)
-    for i, (name, r) in enumerate([(d.name, r) for d, r in rows] + [(_("Jumlah"), total)], start=1):
+    rows, total = area_rollups(target.areas, target.level, target.where, target.asked, current)
+    for i, (name, r) in enumerate([(a.name, r) for a, r in rows] + [(_("Jumlah"), total)], start=1):
         summary.write_row(i, 0, [name, r.cooperatives, r.assessed, number(r.coverage), number(r.mean), number(r.median),
-                                 *(r.levels[code] for code in levels), ", ".join(r.weakest)])
-    header = score_header(current)
-    for district in target.districts:
-        sheet = book.add_worksheet(district.name[:31])
+                                 *(r.levels[code] for code in current.level_codes), ", ".join(r.weakest)])
+    sheets, lines, header = {}, {}, score_header(current)
+    for area in target.areas:  # in name order, like the summary; rows then arrive area by area
+        sheets[area.code] = sheet = book.add_worksheet(sheet_name(area, sheets))
         sheet.write_row(0, 0, header, bold)
         sheet.freeze_panes(1, 4)
-        where = [*target.where, District.code == district.code]
-        for i, row in enumerate(score_rows(where, target.asked, current), start=1):
-            sheet.write_row(i, 0, row)
-            if row[7] in coloured:
-                sheet.write(i, 7, row[7], coloured[row[7]])
+    for area, row in score_rows(target, current):
+        lines[area] = i = lines.get(area, 0) + 1
+        sheets[area].write_row(i, 0, row)
+        if row[7] in coloured:
+            sheets[area].write(i, 7, row[7], coloured[row[7]])
     book.close()
     file.seek(0)
     return file
+
+
+def sheet_name(area, taken):
+    """The area's name as Excel allows (31 characters, unique): two kecamatan may share a name."""
+    name = area.name[:31]
+    return name if name not in {sheet.name for sheet in taken.values()} else f"{area.name[:20]} {area.code}"
 
 
 @bp.get("/exports/answers.csv")
@@ -145,12 +170,13 @@ def export_answers():
     """One row per answer of the counted assessments, for analysts."""
     current = instrument() or abort(404)
     target = Target()
-    counted = {row.current.assessment_id for row in latest_in(target.where, target.asked).values()}
+    latest = latest_counted(target.where, target.asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
+                            target.asked.include_submitted)
     header = [_("Kode wilayah"), _("Kecamatan"), _("Koperasi"), _("Penilaian"), _("Status"), _("Tanggal kunjungan"),
               _("Bagian"), _("Pertanyaan"), _("Jawaban"), _("Tidak berlaku")]
     stmt = (select(Answer, Assessment, Cooperative, Village, District).join(Answer.assessment)
             .join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
-            .where(Assessment.id.in_(counted), Answer.value.is_not(None) | Answer.not_applicable, *target.where)
+            .where(Assessment.id.in_(select(latest.c.assessment_id)), Answer.value.is_not(None) | Answer.not_applicable, *target.where)
             .order_by(Village.code, Assessment.id, Answer.question_code).execution_options(yield_per=1000))
 
     def rows():

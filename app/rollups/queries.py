@@ -1,5 +1,5 @@
 """The assessments that count for a rollup, as of a date: read from stored results, never re-scored."""
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -9,47 +9,78 @@ from app.assessments.models import Assessment, Event
 from app.assessments.workflow import APPROVED, SUBMITTED
 from app.cooperatives.models import Cooperative
 from app.extensions import db
-from app.regions.models import Village
+from app.regions.models import District, Village
 from app.rollups.stats import Scored
 
 
 def end_of(day, timezone):
-    """The first moment after `day` in the Dinas's timezone: "as of 14 October" includes all of it."""
-    return datetime.combine(day + timedelta(days=1), time(), ZoneInfo(timezone))
+    """The first moment after `day` in the Dinas's timezone: "as of 14 October" includes all of it. In UTC,
+    as times are stored: SQLite compares them as text."""
+    return datetime.combine(day + timedelta(days=1), time(), ZoneInfo(timezone)).astimezone(UTC)
 
 
-def counted(where, as_of, timezone, include_submitted=False):
-    """Scored rows of the assessments approved (or, if asked, submitted) as of the end of `as_of`.
+def latest_counted(where, as_of, timezone, include_submitted=False, sections=(), keep=1, area=District.code):
+    """A subquery: each cooperative's `keep` latest assessments approved (or, if asked, submitted) as of
+    the end of `as_of`, in the cooperatives of `where` (clauses on Cooperative, Village, District or
+    Regency: the user's area).
 
-    `where` are clauses on Assessment, Cooperative, Village or District (the user's area, a kecamatan).
-    The state as of the date is the target of the assessment's last transition before then, so an
-    assessment approved later, or reopened before then, does not count. Only the area's events are
-    read, so a kecamatan's rollup does not scan the country's history.
+    The state as of a date is the target of the assessment's last transition before then, so an
+    assessment approved later, or reopened before then, does not count. As of today that is its status
+    now, read from the assessment (status, status_at); an earlier date reads the area's history.
+    Stored results are read only for the rows kept. Columns: cooperative_id, assessment_id, counted_at,
+    visit_date, score, level, area (the `area` column's code) and section_<i>, the stored score of
+    each of `sections` (codes).
     """
-    in_area = (select(Assessment.id).join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
-               .where(*where))
-    latest = (select(Event.assessment_id, func.max(Event.id).label("event_id"))
-              .where(Event.target.is_not(None), Event.at < end_of(as_of, timezone), Event.assessment_id.in_(in_area))
-              .group_by(Event.assessment_id).subquery())
-    state = aliased(Event)
     states = (APPROVED, SUBMITTED) if include_submitted else (APPROVED,)
-    rows = db.session.execute(
-        select(Assessment.cooperative_id, Assessment.id, state.at, Assessment.visit_date, Assessment.score,
-               Assessment.level, Assessment.result)
-        .join(latest, latest.c.assessment_id == Assessment.id).join(state, state.id == latest.c.event_id)
-        .where(state.target.in_(states), Assessment.score.is_not(None)))
-    return [Scored(coop, aid, at, visit, score, level, {code: s["score"] for code, s in result["sections"].items()})
-            for coop, aid, at, visit, score, level, result in rows]
+    in_area = (select(Cooperative.id).join(Cooperative.village).join(Village.district).join(District.regency)
+               .where(*where))
+    if as_of >= datetime.now(ZoneInfo(timezone)).date():  # nothing has happened after now
+        candidates = (select(Assessment.id, Assessment.cooperative_id, Assessment.visit_date,
+                             Assessment.status_at.label("counted_at"))
+                      .where(Assessment.status.in_(states), Assessment.cooperative_id.in_(in_area)))
+    else:
+        last = (select(Event.assessment_id, func.max(Event.id).label("event_id"))
+                .where(Event.assessment_id.in_(select(Assessment.id).where(Assessment.cooperative_id.in_(in_area))),
+                       Event.target.is_not(None), Event.at < end_of(as_of, timezone))
+                .group_by(Event.assessment_id).subquery())
+        state = aliased(Event)
+        candidates = (select(Assessment.id, Assessment.cooperative_id, Assessment.visit_date,
+                             state.at.label("counted_at"))
+                      .join(last, last.c.assessment_id == Assessment.id).join(state, state.id == last.c.event_id)
+                      .where(state.target.in_(states)))
+    candidates = candidates.subquery()
+    ranked = select(candidates.c.id, candidates.c.counted_at, func.row_number().over(
+        partition_by=candidates.c.cooperative_id,
+        order_by=(candidates.c.counted_at.desc(), candidates.c.visit_date.desc())).label("rank")).subquery()
+    return (select(Assessment.cooperative_id, Assessment.id.label("assessment_id"), ranked.c.counted_at,
+                   Assessment.visit_date, Assessment.score, Assessment.level, area.label("area"),
+                   *(Assessment.result[("sections", code, "score")].as_float().label(f"section_{i}")
+                     for i, code in enumerate(sections)))
+            .join(ranked, ranked.c.id == Assessment.id)
+            .join(Assessment.cooperative).join(Cooperative.village).join(Village.district).join(District.regency)
+            .where(ranked.c.rank <= keep, Assessment.score.is_not(None))
+            .subquery())
 
 
-def cooperative_counts(where):
-    """{kecamatan code: number of cooperatives} within `where`."""
+def counted(where, as_of, timezone, include_submitted=False, sections=(), keep=1, area=District.code):
+    """Scored rows of each cooperative's `keep` latest counted assessments (see latest_counted)."""
+    latest = latest_counted(where, as_of, timezone, include_submitted, sections, keep, area)
+    return [Scored(cooperative, assessment, counted_at, visit, score, level, dict(zip(sections, scores)), code)
+            for cooperative, assessment, counted_at, visit, score, level, code, *scores
+            in db.session.execute(select(latest))]
+
+
+def counted_scores(where, as_of, timezone, include_submitted, sections, area):
+    """Scored rows of each cooperative's latest counted assessment, holding only what a rollup reads:
+    score, level, section scores and area (reading less is what keeps a national rollup fast)."""
+    latest = latest_counted(where, as_of, timezone, include_submitted, sections, 1, area)
+    columns = (latest.c.score, latest.c.level, latest.c.area, *(latest.c[f"section_{i}"] for i in range(len(sections))))
+    return [Scored(None, None, None, None, score, level, dict(zip(sections, scores)), code)
+            for score, level, code, *scores in db.session.execute(select(*columns))]
+
+
+def cooperative_counts(where, area=District.code):
+    """{area code: number of cooperatives} within `where`, per the `area` column (kecamatan by default)."""
     return dict(db.session.execute(
-        select(Village.district_code, func.count(Cooperative.id)).join(Cooperative.village).join(Village.district)
-        .where(*where).group_by(Village.district_code)).all())
-
-
-def district_of(where):
-    """{cooperative id: kecamatan code} for the cooperatives in `where`."""
-    return dict(db.session.execute(select(Cooperative.id, Village.district_code).join(Cooperative.village)
-                                   .join(Village.district).where(*where)).all())
+        select(area, func.count(Cooperative.id)).join(Cooperative.village).join(Village.district)
+        .join(District.regency).where(*where).group_by(area)).all())

@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask import abort, render_template, request
+from sqlalchemy import true
 
 from app.access import role_required, scope
 from app.auth.models import ADMIN, SUPERVISOR
@@ -11,7 +12,7 @@ from app.regions.models import District
 from app.rendering import render
 from app.rollups import bp
 from app.rollups.stats import weakest_sections
-from app.rollups.view import Asked, district_rollups, instrument, latest_in
+from app.rollups.view import DISTRICTS, Asked, area_of, area_rollups, instrument, latest_in
 
 SORTS = {
     "name": lambda row: row[0].name,
@@ -26,16 +27,25 @@ SORTS = {
 @bp.get("/dashboard/")
 @role_required(ADMIN, SUPERVISOR)
 def dashboard():
-    """One row per kecamatan: cooperatives, assessed and coverage, mean and median, levels, weakest sections."""
+    """One row per area inside the one asked (?area=, a province or regency; default the user's own): the
+    country lists provinces, a province its regencies, a regency its kecamatan. Each row: cooperatives,
+    assessed and coverage, mean and median, levels, weakest sections."""
     current = instrument() or abort(404)
-    asked, area = Asked.from_request(), scope()
+    asked, area, code = Asked.from_request(), scope(), request.args.get("area") or None
+    try:
+        place, clause, level = area_of(code) if code or area.national else (None, true(), DISTRICTS)
+    except KeyError:
+        abort(404)
+    where = [area.district_clause(), clause]
+    areas = db.session.scalars(level.areas(where)).all() if level else []
+    if code and not areas:
+        abort(404)
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     descending = request.args.get("desc") == "1"
-    rows, total = district_rollups(db.session.scalars(area.districts()).all(), [area.district_clause()], asked,
-                                   current.level_codes, current.section_codes)
+    rows, total = area_rollups(areas, level, where, asked, current)
     rows.sort(key=SORTS[sort], reverse=descending)
     return render("rollups/dashboard.html", "table", rows=rows, total=total, asked=asked, sort=sort,
-                  descending=descending, instrument=current)
+                  descending=descending, instrument=current, level=level, place=place)
 
 
 @bp.get("/dashboard/<code>")
@@ -48,7 +58,7 @@ def district(code):
     asked, where = Asked.from_request(), [area.district_clause(), District.code == code]
     cooperatives = db.session.scalars(Cooperative.listing().where(*where)).all()
     return render_template("rollups/district.html", district=kecamatan, cooperatives=cooperatives,
-                           latest=latest_in(where, asked), asked=asked, instrument=current)
+                           latest=latest_in(where, asked, current), asked=asked, instrument=current)
 
 
 @bp.get("/sheet/<int:cooperative_id>")
@@ -57,7 +67,7 @@ def sheet(cooperative_id):
     """One printable page for a cooperative's pengurus: its latest approved readiness and what to train."""
     current = instrument() or abort(404)
     cooperative = scope().cooperative_or_404(cooperative_id)
-    latest = latest_in([Cooperative.id == cooperative.id], Asked(date.today(), False)).get(cooperative.id)
+    latest = latest_in([Cooperative.id == cooperative.id], Asked(date.today(), False), current).get(cooperative.id)
     weakest = weakest_sections([latest.current], current.section_codes, 2) if latest else ()
     return render_template("rollups/sheet.html", cooperative=cooperative, latest=latest, instrument=current,
                            weakest=weakest)

@@ -3,17 +3,48 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, request
+from sqlalchemy import select, true
 
 from app.extensions import db
+from app.regions.models import District, Province, Regency
 from app.rollups import bp
 from app.instruments.models import version_in_use
-from app.rollups.queries import cooperative_counts, counted, district_of
+from app.rollups.queries import cooperative_counts, counted, counted_scores
 from app.rollups.stats import latest_per_cooperative, rollup
 
 
 # A level's colour, in the instrument's order of levels (lowest first), on pages and in XLSX files.
 LEVEL_COLOURS = ["#b3261e", "#e8710a", "#7cb342", "#146c2e", "#0b57d0", "#5f6368"]
 bp.add_app_template_global(LEVEL_COLOURS, "level_colours")
+
+
+@dataclass(frozen=True, eq=False)  # compared by identity: its column is an SQL expression
+class Level:
+    """A level of areas a rollup lists: provinces, regencies or kecamatan."""
+    name: str
+    model: type
+    column: object  # the code of a cooperative's area of this level, on the District and Regency joined
+
+    def areas(self, where):
+        """A select of the areas of this level that hold some kecamatan in `where`."""
+        return (select(self.model).where(self.model.code.in_(
+            select(self.column).select_from(District).join(District.regency).where(*where))).order_by(self.model.name))
+
+
+PROVINCES = Level("province", Province, Regency.province_code)
+REGENCIES = Level("regency", Regency, District.regency_code)
+DISTRICTS = Level("district", District, District.code)
+LEVELS = {2: PROVINCES, 5: REGENCIES, 8: DISTRICTS}  # by the length of a Kemendagri code: 35, 35.17, 35.17.08
+INSIDE = {None: PROVINCES, PROVINCES: REGENCIES, REGENCIES: DISTRICTS, DISTRICTS: None}
+
+
+def area_of(code):
+    """(the province, regency or kecamatan named by `code`, the clause selecting its kecamatan, the Level
+    listed inside it); for None, the country. Raises KeyError for a code of no level."""
+    if code is None:
+        return None, true(), PROVINCES
+    level = LEVELS[len(code)]
+    return db.session.get(level.model, code), level.column == code, INSIDE[level]
 
 
 @dataclass
@@ -40,17 +71,19 @@ def instrument():
     return version.instrument if version else None
 
 
-def latest_in(where, asked):
-    """{cooperative id: Latest} for the cooperatives in `where`, as asked."""
+def latest_in(where, asked, instrument):
+    """{cooperative id: Latest} for the cooperatives in `where`, as asked: the latest and the one before."""
     return latest_per_cooperative(counted(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
-                                          asked.include_submitted))
+                                          asked.include_submitted, instrument.section_codes, keep=2))
 
 
-def district_rollups(districts, where, asked, levels, sections):
-    """[(district, Rollup)] and the Rollup of them all."""
-    latest = latest_in(where, asked)
-    place, counts, by_district = district_of(where), cooperative_counts(where), {}
-    for cooperative, row in latest.items():
-        by_district.setdefault(place.get(cooperative), []).append(row.current)
-    rows = [(d, rollup(counts.get(d.code, 0), by_district.get(d.code, []), levels, sections)) for d in districts]
-    return rows, rollup(sum(counts.values()), [row.current for row in latest.values()], levels, sections)
+def area_rollups(areas, level, where, asked, instrument):
+    """[(area, Rollup)] for `areas` (all of one `level`) within `where`, and the Rollup of them all."""
+    levels, sections = instrument.level_codes, instrument.section_codes
+    latest = counted_scores(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
+                            asked.include_submitted, sections, level.column)
+    counts, by_area = cooperative_counts(where, level.column), {}
+    for row in latest:
+        by_area.setdefault(row.area, []).append(row)
+    rows = [(a, rollup(counts.get(a.code, 0), by_area.get(a.code, []), levels, sections)) for a in areas]
+    return rows, rollup(sum(counts.values()), latest, levels, sections)
