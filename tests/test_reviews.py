@@ -60,6 +60,18 @@ def history(assessment_id):
         select(Event).where(Event.assessment_id == uuid.UUID(assessment_id)).order_by(Event.id))]
 
 
+def test_status_at_is_the_time_of_the_last_step_in_the_history(submitted, client, auth):
+    """Rollups as of today read status_at instead of the history: every transition keeps them equal."""
+    auth.login("supervisor")
+    for expected in (SUBMITTED, APPROVED):
+        db.session.expire_all()
+        current = assessment(submitted)
+        last = [e for e in current.events if e.target is not None][-1]
+        assert (current.status, current.status_at) == (expected, last.at)
+        if expected == SUBMITTED:
+            assert act(client, auth, submitted, "approve").status_code == 302
+
+
 def test_return_needs_a_comment_and_reaches_the_facilitator_with_question_comments(submitted, client, auth, field):
     auth.login("supervisor")
     refused = act(client, auth, submitted, "return", comment="  ", **{"comment-A1": "Foto akta buram"})

@@ -2,19 +2,21 @@
 import csv
 import io
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from app.assessments.models import Answer, Assessment, Event
-from app.auth.models import User
+from app.auth.models import ADMIN, User
 from app.bimtek.models import BimtekSession
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.models import publish
-from app.regions.models import District, Village
+from app.assessments.workflow import APPROVED, RETURNED, SUBMITTED
+from app.regions.models import District, Regency, Village
+from app.rollups.queries import current_states, states_as_of
 from app.rollups.stats import Scored, latest_per_cooperative, rollup, topics_by_weakness, weakest_sections
 from tests.conftest import DIWEK, INSTRUMENT, SOURCE, SUPERVISOR, WONOSALAM, add_user
 
@@ -124,6 +126,61 @@ def test_submitted_ones_count_only_when_asked_and_later_approvals_only_later(kno
     assert sorted_html.index(f'id="row-{DIWEK}"') < sorted_html.index(f'id="row-{WONOSALAM}"')
     sorted_html = client.get("/dashboard/?as_of=2025-10-13&sort=mean").get_data(as_text=True)
     assert sorted_html.index(f'id="row-{DIWEK}"') > sorted_html.index(f'id="row-{WONOSALAM}"')
+
+
+def test_the_status_agrees_with_the_history(known):
+    """As of today a rollup reads each assessment's status and status_at; an earlier date reads the
+    history. Asked of the same moment, both say the same."""
+    everyone, tomorrow = select(Cooperative.id), datetime.now(timezone.utc) + timedelta(days=1)
+    for states in ((APPROVED,), (APPROVED, SUBMITTED), (RETURNED,)):
+        now = set(db.session.execute(select(current_states(states, everyone).subquery())))
+        history = set(db.session.execute(select(states_as_of(states, everyone, tomorrow).subquery())))
+        assert now == history and now
+
+
+def test_an_approval_late_in_the_evening_counts_on_the_day_it_is_in_jombang(known, client, auth):
+    """Times are stored in UTC and compared in UTC: 20:00 UTC on 13 October is 03:00 on the 14th in Jombang."""
+    c4 = db.session.scalars(select(Assessment).where(Assessment.cooperative_id == known["c4"])).one()
+    approval = next(e for e in c4.events if e.action == "approve")
+    approval.at = datetime(2025, 10, 13, 20, 0, tzinfo=timezone.utc)
+    db.session.commit()
+    auth.login("dinas")
+    assert cells(row(client.get("/dashboard/?as_of=2025-10-13").get_data(as_text=True), WONOSALAM))[2] == "0"
+    assert cells(row(client.get("/dashboard/?as_of=2025-10-14").get_data(as_text=True), WONOSALAM))[2] == "1"
+
+
+def test_the_dashboard_drills_down_from_the_country(known, client, auth):
+    add_user("nasional", ADMIN)
+    db.session.commit()
+    auth.login("nasional")
+    country = client.get("/dashboard/?as_of=2025-10-13").get_data(as_text=True)
+    assert "Kesiapan per provinsi" in country and cells(row(country, "35"))[:3] == ["Jawa Timur", "306", "2"]
+    assert 'href="/dashboard/?area=35&amp;as_of=2025-10-13"' in country
+    province = client.get("/dashboard/?area=35&as_of=2025-10-13").get_data(as_text=True)
+    assert "Kesiapan per kabupaten/kota: Jawa Timur" in province
+    assert cells(row(province, "35.17"))[1:5] == ["306", "2", pct(2, 306), "70"]
+    regency = client.get("/dashboard/?area=35.17&as_of=2025-10-13").get_data(as_text=True)
+    assert "Kesiapan per kecamatan: Jombang" in regency.replace("Kabupaten ", "").replace("Kab. ", "")
+    assert cells(row(regency, DIWEK))[2] == "1" and f'href="/dashboard/{DIWEK}' in regency
+    assert 'href="/exports/scores.xlsx?as_of=2025-10-13&amp;area=35.17"' in regency
+    assert client.get("/dashboard/?area=99").status_code == 404
+    assert client.get("/dashboard/?area=3").status_code == 404
+    auth.login("dinas")  # a regency's Dinas sees only its own regency, whatever it asks for
+    assert client.get("/dashboard/?area=35.18").status_code == 404
+    assert 'id="row-35"' not in client.get("/dashboard/").get_data(as_text=True)
+
+
+def test_xlsx_of_a_province_has_a_sheet_per_regency(known, client, auth):
+    add_user("nasional", ADMIN)
+    db.session.commit()
+    auth.login("nasional")
+    response = client.get("/exports/scores.xlsx?area=35&as_of=2025-10-13")
+    assert "siapkop-skor-jawa-timur-2025-10-13.xlsx" in response.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["Ringkasan", db.session.get(Regency, "35.17").name]
+    summary = [[c.value for c in r] for r in book["Ringkasan"].iter_rows()]
+    assert summary[0][0] == "Kabupaten/Kota" and summary[1][1:5] == [306, 2, round(200 / 306, 1), 70]
+    assert len(list(book.worksheets[1].iter_rows())) == 1 + 306
 
 
 def test_kecamatan_page_with_change_and_heat_map(known, client, auth):

@@ -35,19 +35,9 @@ def latest_counted(where, as_of, timezone, include_submitted=False, sections=(),
     in_area = (select(Cooperative.id).join(Cooperative.village).join(Village.district).join(District.regency)
                .where(*where))
     if as_of >= datetime.now(ZoneInfo(timezone)).date():  # nothing has happened after now
-        candidates = (select(Assessment.id, Assessment.cooperative_id, Assessment.visit_date,
-                             Assessment.status_at.label("counted_at"))
-                      .where(Assessment.status.in_(states), Assessment.cooperative_id.in_(in_area)))
+        candidates = current_states(states, in_area)
     else:
-        last = (select(Event.assessment_id, func.max(Event.id).label("event_id"))
-                .where(Event.assessment_id.in_(select(Assessment.id).where(Assessment.cooperative_id.in_(in_area))),
-                       Event.target.is_not(None), Event.at < end_of(as_of, timezone))
-                .group_by(Event.assessment_id).subquery())
-        state = aliased(Event)
-        candidates = (select(Assessment.id, Assessment.cooperative_id, Assessment.visit_date,
-                             state.at.label("counted_at"))
-                      .join(last, last.c.assessment_id == Assessment.id).join(state, state.id == last.c.event_id)
-                      .where(state.target.in_(states)))
+        candidates = states_as_of(states, in_area, end_of(as_of, timezone))
     candidates = candidates.subquery()
     ranked = select(candidates.c.id, candidates.c.counted_at, func.row_number().over(
         partition_by=candidates.c.cooperative_id,
@@ -60,6 +50,27 @@ def latest_counted(where, as_of, timezone, include_submitted=False, sections=(),
             .join(Assessment.cooperative).join(Cooperative.village).join(Village.district).join(District.regency)
             .where(ranked.c.rank <= keep, Assessment.score.is_not(None))
             .subquery())
+
+
+def current_states(states, in_area):
+    """The assessments of the cooperatives `in_area` whose status is one of `states`: id, cooperative_id,
+    visit_date, and counted_at, when they reached it."""
+    return (select(Assessment.id, Assessment.cooperative_id, Assessment.visit_date,
+                   Assessment.status_at.label("counted_at"))
+            .where(Assessment.status.in_(states), Assessment.cooperative_id.in_(in_area)))
+
+
+def states_as_of(states, in_area, end):
+    """The same as current_states, as of the moment `end`, from the history: each assessment's last
+    transition before then (read from the covering index on assessment, target, time and id)."""
+    last = (select(Event.assessment_id, func.max(Event.id).label("event_id"))
+            .where(Event.assessment_id.in_(select(Assessment.id).where(Assessment.cooperative_id.in_(in_area))),
+                   Event.target.is_not(None), Event.at < end)
+            .group_by(Event.assessment_id).subquery())
+    state = aliased(Event)
+    return (select(Assessment.id, Assessment.cooperative_id, Assessment.visit_date, state.at.label("counted_at"))
+            .join(last, last.c.assessment_id == Assessment.id).join(state, state.id == last.c.event_id)
+            .where(state.target.in_(states)))
 
 
 def counted(where, as_of, timezone, include_submitted=False, sections=(), keep=1, area=District.code):
