@@ -221,10 +221,14 @@ def test_forwarded_addresses_count_only_behind_a_configured_proxy(limited):
     assert {attempt("fas.diwek", forwarded_for="203.0.113.7").status_code for _ in range(10)} == {200}
     assert attempt("fas.diwek", forwarded_for="203.0.113.7").status_code == 429
     other = attempt("fas.wonosalam", PASSWORD, forwarded_for="198.51.100.9")
+    limited.config["SESSION_COOKIE_SECURE"] = True
+    page = limited.test_client().get("/auth/login", headers={"X-Forwarded-Proto": "https"})
     if limited.config["TRUSTED_PROXIES"]:
         assert other.status_code == 302  # another client behind the proxy has its own budget
+        assert "tanpa https" not in page.get_data(as_text=True)  # the proxy says the browser used https
     else:
         assert other.status_code == 429  # a made-up header does not get around the limit
+        assert "tanpa https" in page.get_data(as_text=True)
 
 
 @SQLITE_ONLY

@@ -42,11 +42,11 @@ def username_key():
 
 def refused(_limit):
     """The login page again, with status 429 and why, instead of a bare error page."""
-    return login_form(LoginForm(), 429, _("Terlalu banyak percobaan masuk yang gagal. "
+    return show_login(LoginForm(), 429, _("Terlalu banyak percobaan masuk yang gagal. "
                                          "Tunggu beberapa menit, lalu coba lagi."))
 
 
-def login_form(form, status=200, refusal=None):
+def show_login(form, status=200, refusal=None):
     """The login page; it warns when the session cookie cannot come back over this plain-http address."""
     insecure = current_app.config["SESSION_COOKIE_SECURE"] and not request.is_secure
     return make_response(render_template("auth/login.html", form=form, refusal=refusal, insecure=insecure), status)
@@ -68,7 +68,7 @@ def login_page():
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
-    return login_form(form)
+    return show_login(form)
 
 
 @bp.post("/logout")
