@@ -15,7 +15,8 @@ run: install $(MO)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	@echo "SiapKop: http://127.0.0.1:$(PORT)"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	@# A plain-http demo on this machine: session cookies may not be HTTPS-only here (the default is).
+	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: install-dev $(MO) system-test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

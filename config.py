@@ -28,7 +28,8 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    # Cookies go over HTTPS only unless a plain-http demo says otherwise (`make run` sets 0).
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30")))
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -41,10 +42,20 @@ class Config:
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     PHOTO_FOLDER = os.environ.get("PHOTO_FOLDER") or None  # None: instance/photos
 
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; 0: use the socket's address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Failed logins allowed per client address and per username (Flask-Limiter syntax).
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")  # redis://host:6379 for many servers
+    RATELIMIT_SWALLOW_ERRORS = True  # a store that is down must not stop logins: the limit is skipped and logged
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "10 per minute")
+    LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "20 per hour")
+
 
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = secrets.token_hex(32)
     # Tests always name their own database (see tests/conftest.py); never fall back to the dev file.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) or "sqlite://"
-    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = False
+    RATELIMIT_ENABLED = False  # tests log in often; the rate-limit tests turn it on

@@ -1,5 +1,7 @@
 """The Flask extensions, created once here and bound to an app in create_app."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -23,3 +25,5 @@ login.login_view = "auth.login_page"  # the unauthorized handler is in app/auth/
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
+# Limits only the views that ask for one (the login form); the moving window has no burst at a window's edge.
+limiter = Limiter(get_remote_address, strategy="moving-window", headers_enabled=True)

@@ -191,7 +191,7 @@ def test_kecamatan_page_with_change_and_heat_map(known, client, auth):
     assert c1[1:] == ["90", "Siap", "+10", "95", "90", "85", "80", "90", "95", "90", "95"]
     start = html.index(f'<tr id="coop-{known["c3"]}">')
     assert cells(html[start:html.index("</tr>", start)])[1:4] == ["–", "Belum dinilai", "–"]
-    assert "hsl(114, 65%, 82%)" in html  # 95 on the green end
+    assert '<td class="num heat heat-19">95</td>' in html  # 95 on the green end: hsl(114, ...) in app.css
 
 
 def test_session_page_before_the_bimtek(known, client, auth):

@@ -16,7 +16,8 @@ from tests.pgserver import free_port
 
 @pytest.fixture
 def served(tmp_path):
-    env = {**os.environ, "FLASK_APP": "wsgi", "SIAPKOP_INSTANCE": str(tmp_path)}
+    # SESSION_COOKIE_SECURE=0 as `make run` sets it: this demo is served over plain http.
+    env = {**os.environ, "FLASK_APP": "wsgi", "SIAPKOP_INSTANCE": str(tmp_path), "SESSION_COOKIE_SECURE": "0"}
     env.pop("DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)

@@ -1,5 +1,5 @@
 """Login and logout views."""
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.auth import bp
 from app.auth.forms import LoginForm
 from app.auth.models import User
-from app.extensions import db, login
+from app.extensions import db, limiter, login
 from app.navigation import safe_next
 
 
@@ -30,7 +30,33 @@ def unauthorized():
     return redirect(target)
 
 
+def failed(response):
+    """Every login attempt but a successful one (a redirect) counts against the limits."""
+    return response.status_code != 302
+
+
+def username_key():
+    """The rate-limit key of the username tried, spelled as the login looks it up."""
+    return "login:" + (request.form.get("username") or "").strip().lower()[:64]
+
+
+def refused(_limit):
+    """The login page again, with status 429 and why, instead of a bare error page."""
+    return show_login(LoginForm(), 429, _("Terlalu banyak percobaan masuk yang gagal. "
+                                         "Tunggu beberapa menit, lalu coba lagi."))
+
+
+def show_login(form, status=200, refusal=None):
+    """The login page; it warns when the session cookie cannot come back over this plain-http address."""
+    insecure = current_app.config["SESSION_COOKIE_SECURE"] and not request.is_secure
+    return make_response(render_template("auth/login.html", form=form, refusal=refusal, insecure=insecure), status)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=failed, on_breach=refused)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"], methods=["POST"], key_func=username_key,
+               deduct_when=failed, on_breach=refused)
 def login_page():
     """Show the login form; on valid credentials start a session."""
     if current_user.is_authenticated:
@@ -42,7 +68,7 @@ def login_page():
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
-    return render_template("auth/login.html", form=form)
+    return show_login(form)
 
 
 @bp.post("/logout")
