@@ -9,7 +9,12 @@ PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 ROOT_USER := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: run test install install-dev system-test-deps translations extract-messages clean
+# The national benchmark: SQLite (a fresh file each run) unless BENCH_DATABASE_URL names PostgreSQL,
+# which is seeded once (an interrupted seed resumes) and reused.
+BENCH_SQLITE := $(CURDIR)/bench/tmp/bench.sqlite3
+BENCH_ENV = DATABASE_URL="$${BENCH_DATABASE_URL:-sqlite:///$(BENCH_SQLITE)}" SESSION_COOKIE_SECURE=0 SIAPKOP_INSTANCE=$(CURDIR)/bench/tmp/instance
+
+.PHONY: run test bench install install-dev system-test-deps translations extract-messages clean
 
 run: install $(MO)
 	$(BIN)/flask db upgrade
@@ -20,6 +25,13 @@ run: install $(MO)
 
 test: install-dev $(MO) system-test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install $(MO)
+	@mkdir -p bench/tmp/instance
+	@[ -n "$$BENCH_DATABASE_URL" ] || rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-wal $(BENCH_SQLITE)-shm
+	$(BENCH_ENV) $(BIN)/flask db upgrade
+	@start=$$(date +%s); $(BENCH_ENV) $(BIN)/flask bench seed && \
+	  $(BENCH_ENV) $(BIN)/flask bench run --seed-seconds $$(( $$(date +%s) - start ))
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

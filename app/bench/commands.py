@@ -1,0 +1,48 @@
+"""`flask bench seed`, `flask bench run`, and `flask bench export` (one export, measured in its own process)."""
+import json
+import time
+from datetime import date
+
+import click
+
+from app import ROOT
+from app.bench import bp, measure, report
+from app.bench.seed import seed
+from app.extensions import db
+
+
+@bp.cli.command("seed")
+@click.option("--seed", "seed_text", default="siapkop", show_default=True, help="The same seed gives the same data.")
+@click.option("--regency", "regencies", multiple=True, help="Only this regency (e.g. 35.17); repeatable. Default: all.")
+def seed_command(seed_text, regencies):
+    """Build the synthetic national dataset (resumes an interrupted run; a rerun adds nothing)."""
+    started = time.perf_counter()
+    seed(db.session, seed_text, regencies, echo=click.echo)
+    click.echo(f"Seeded in {time.perf_counter() - started:.0f} s.")
+
+
+@bp.cli.command("run")
+@click.option("--users", default=20, show_default=True, help="Simulated facilitators in the load test.")
+@click.option("--seconds", default=20.0, show_default=True, help="Length of each load run.")
+@click.option("--results", "folder", default=str(ROOT / "bench" / "results"), show_default=True)
+@click.option("--seed-seconds", type=float, help="How long the seed took, for the report.")
+def run_command(users, seconds, folder, seed_seconds):
+    """Measure rollups, exports, load and page weight; print the table and write the report."""
+    web = measure.web_app()
+    results = {"date": date.today().isoformat(), "machine": report.machine(db.engine.dialect.name),
+               "seed_seconds": seed_seconds, "dataset": measure.dataset()}
+    for name, step in (("rollups", lambda: measure.rollups(web)), ("exports", measure.exports),
+                       ("pages", lambda: measure.pages(web)), ("load", lambda: measure.load(users, seconds))):
+        click.echo(f"Measuring {name}…")
+        results[name] = step()
+    md, js = report.write(results, folder)
+    click.echo(report.table(results))
+    click.echo(f"Written: {md} and {js}")
+
+
+@bp.cli.command("export", hidden=True)
+@click.argument("username")
+@click.argument("path")
+def export_command(username, path):
+    """Download one export as USERNAME and print its time and memory as JSON (run by `bench run`)."""
+    click.echo(json.dumps(measure.export_in_this_process(measure.web_app(), username, path)))

@@ -1,0 +1,247 @@
+"""The measurements of `flask bench run`, on the seeded dataset. Each returns plain data for the report.
+
+Database work runs in the command's app context. HTTP requests go through the test client of a second
+app built from the same config (`web_app`), so each request gets a context of its own, as under
+gunicorn, instead of sharing the command's `g` and session. Rollups and pages are timed in this process (the median of several runs, after one warm-up). Exports
+run in a fresh process each, so their peak memory is their own. The load test serves the app with
+gunicorn and drives it from a separate loader process (app/bench/load.py).
+"""
+import gzip
+import json
+import os
+import re
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, insert, select, true
+
+from app import ROOT, create_app
+from app.assessments.models import Answer, Assessment, Event
+from app.auth.models import User
+from app.bench.bare import baseline_id
+from app.bench.seed import PASSWORD, admin_name, facilitator_name, supervisor_name
+from app.cooperatives.models import Cooperative
+from app.extensions import db
+from app.instruments.models import version_in_use
+from app.regions.models import District, Regency, Village
+from app.rollups.view import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollups, instrument
+from config import Config
+
+PROVINCE, REGENCY, DISTRICT = "35", "35.17", "35.17.08"  # Jawa Timur, Jombang, Diwek
+ASSET = re.compile(r'(?:href|src)="(/static/[^"]+\.(?:css|js)(?:\?v=\w+)?)"')
+
+
+def median_ms(call, runs=5):
+    """The median wall time of `call()` over `runs` runs, after one warm-up run, in milliseconds."""
+    call()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return round(1000 * statistics.median(times), 1)
+
+
+def web_app():
+    """The app as a server runs it: from the environment's config, apart from the command's app."""
+    return create_app(Config)
+
+
+def dataset():
+    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    return {"villages": count(Village), "cooperatives": count(Cooperative), "assessments": count(Assessment),
+            "answers": count(Answer), "events": count(Event), "users": count(User)}
+
+
+def rollups(web):
+    """Rollups national per province, one province per regency, Jombang per kecamatan (and its page)."""
+    asked, current = Asked(date.today(), False), instrument()
+
+    def timed(level, where):
+        areas = db.session.scalars(level.areas(where)).all()
+        rows, total = area_rollups(areas, level, where, asked, current)
+        return {"ms": median_ms(lambda: area_rollups(areas, level, where, asked, current), runs=3),
+                "areas": len(rows), "cooperatives": total.cooperatives, "assessed": total.assessed,
+                "mean": None if total.mean is None else round(total.mean, 1)}
+
+    dinas, nasional = logged_in(web, admin_name(REGENCY)), logged_in(web, admin_name(None))
+    return {
+        "national_per_province": timed(PROVINCES, [true()]),
+        "province_per_regency": timed(REGENCIES, [Regency.province_code == PROVINCE]),
+        "jombang_per_kecamatan": timed(DISTRICTS, [District.regency_code == REGENCY]),
+        "jombang_dashboard_http_ms": median_ms(lambda: ok(dinas.get("/dashboard/"))),
+        "national_dashboard_http_ms": median_ms(lambda: ok(nasional.get("/dashboard/")), runs=3),
+    }
+
+
+def exports():
+    """The CSV of every cooperative and the XLSX of one province, each in a process of its own."""
+    return {"csv_all": export_probe(admin_name(None), "/exports/scores.csv"),
+            "xlsx_province": export_probe(admin_name(None), f"/exports/scores.xlsx?area={PROVINCE}")}
+
+
+def export_probe(username, path):
+    """Run `flask bench export` in a fresh process and return what it measured."""
+    done = subprocess.run([sys.executable, "-m", "flask", "bench", "export", username, path], cwd=ROOT,
+                          env=os.environ | {"FLASK_APP": "wsgi"}, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def export_in_this_process(web, username, path):
+    """Download `path` as `username` through the app, reading the body as it streams; RSS sampled as it goes."""
+    client = logged_in(web, username)
+    before = rss_mb()
+    started, size, lines, samples = time.perf_counter(), 0, 0, []
+    response = client.get(path)
+    for chunk in response.response:
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+        if len(samples) < lines // 10_000:
+            samples.append(rss_mb())
+    response.close()
+    seconds = time.perf_counter() - started
+    return {"status": response.status_code, "seconds": round(seconds, 2), "bytes": size,
+            "rows": lines - 1 if path.endswith("csv") or ".csv?" in path else None,
+            "rss_before_mb": before, "rss_samples_mb": samples,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def rss_mb():
+    with open("/proc/self/statm") as fh:
+        return round(int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+def pages(web):
+    """Each key page's first load: the page and the CSS and scripts it links, raw and gzip -9."""
+    facilitator = facilitator_name(DISTRICT)
+    cooperative = db.session.scalar(select(Cooperative.id).join(Cooperative.village)
+                                    .where(Village.district_code == DISTRICT).order_by(Cooperative.id))
+    client, started = logged_in(web, facilitator), str(uuid.uuid4())
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"',
+                      client.get(f"/assessments/new/{cooperative}").get_data(as_text=True)).group(1)
+    client.post(f"/assessments/new/{cooperative}", data={"csrf_token": token, "id": started,
+                                                          "visit_date": date.today().isoformat()})
+    plan = [(None, "login", "/auth/login"),
+            (facilitator, "facilitator_home", "/assessments/"),
+            (facilitator, "cooperatives", "/cooperatives/"),
+            (facilitator, "assessment_section", f"/assessments/{started}/sections/A"),
+            (supervisor_name(DISTRICT), "review_queue", "/reviews/"),
+            (admin_name(REGENCY), "dashboard", "/dashboard/"),
+            (admin_name(REGENCY), "kecamatan", f"/dashboard/{DISTRICT}")]
+    weights = {}
+    for username, name, path in plan:
+        client = logged_in(web, username)
+        page = ok(client.get(path))
+        bodies = [page.data, *(ok(client.get(asset)).data for asset in ASSET.findall(page.get_data(as_text=True)))]
+        weights[name] = {"path": path, "files": len(bodies), "raw": sum(map(len, bodies)),
+                         "gzip": sum(len(gzip.compress(body, 9)) for body in bodies)}
+    return weights
+
+
+def load(users, seconds):
+    """The real app and the bare upsert app, each under gunicorn with 2 workers, driven by the same loader."""
+    spec = loader_users(users)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(spec, fh)
+    try:
+        with served("wsgi:app") as url:
+            app_run = run_loader(url, fh.name, seconds)
+        with served("app.bench.bare:create_bare_app()") as url:
+            bare = run_loader(url, fh.name, seconds, "--bare")
+    finally:
+        os.unlink(fh.name)
+    return {"users": users, "app": app_run, "bare": bare,
+            "ratio": round(app_run["autosaves_per_s"] / bare["autosaves_per_s"], 2) if bare["autosaves_per_s"] else None}
+
+
+def loader_users(users):
+    """`users` loader users: Jombang's facilitators, each with a cooperative of their kecamatan, and each
+    with the assessment the bare app writes to."""
+    spec = []
+    for district in db.session.scalars(select(District.code).where(District.regency_code == REGENCY)
+                                       .order_by(District.code).limit(users)):
+        cooperative = db.session.scalar(select(Cooperative.id).join(Cooperative.village)
+                                        .where(Village.district_code == district).order_by(Cooperative.id.desc()))
+        spec.append({"username": facilitator_name(district), "password": PASSWORD, "cooperative_id": cooperative})
+    while len(spec) < users:  # more loader users than kecamatan: share facilitators, each on their own visit
+        spec.append(dict(spec[len(spec) % len(spec)]))
+    version = version_in_use(db.session, current_app.config["INSTRUMENT"])
+    for user in spec:
+        assessment_id = baseline_id(user["username"])
+        if db.session.get(Assessment, assessment_id) is None:
+            facilitator = db.session.scalar(select(User.id).where(User.username == user["username"]))
+            db.session.execute(insert(Assessment).values(
+                id=assessment_id, cooperative_id=user["cooperative_id"], instrument_version_id=version.id,
+                facilitator_id=facilitator, visit_date=date.today(), attendees=[]))
+    db.session.commit()
+    return spec
+
+
+@contextmanager
+def served(application):
+    """`application` under gunicorn, 2 sync workers, on a free port; its URL while the block runs."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                               application], cwd=ROOT,
+                              env=os.environ | {"FLASK_APP": "wsgi", "SESSION_COOKIE_SECURE": "0"},  # plain http
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/", timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break  # it answers
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(f"gunicorn stopped: {server.stderr.read().decode()[-2000:]}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run_loader(url, users_file, seconds, *flags):
+    done = subprocess.run([sys.executable, str(ROOT / "app" / "bench" / "load.py"), url, users_file,
+                           "--seconds", str(seconds), *flags], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def logged_in(web, username):
+    """A test client of `web`, logged in as `username` (a benchmark user), or anonymous for None."""
+    client = web.test_client()
+    if username is not None:
+        response = client.post("/auth/login", data={"username": username, "password": PASSWORD,
+                                                    "csrf_token": page_token(client, "/auth/login")})
+        if response.status_code != 302:
+            raise RuntimeError(f"cannot log in as {username}: HTTP {response.status_code}")
+    return client
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def page_token(client, path):
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"',
+                     client.get(path).get_data(as_text=True)).group(1)
+
+
+def ok(response):
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code} for {response.request.path}")
+    return response

@@ -1,0 +1,130 @@
+"""The benchmark's report: the machine, the figures against their targets, as a table, Markdown and JSON.
+Plain Python: no Flask, no database."""
+import json
+import os
+import platform
+from pathlib import Path
+
+# (label, how to read the figure from the results, target, unit); a target is an upper bound, except
+# the autosave ratio, a lower one. The figures are those of the issue's targets (SQLite, 2 cores).
+TARGETS = (
+    ("Jombang dashboard, HTTP", lambda r: r["rollups"]["jombang_dashboard_http_ms"], 100, "ms"),
+    ("National rollup per province", lambda r: r["rollups"]["national_per_province"]["ms"], 2000, "ms"),
+    ("CSV of all cooperatives: time", lambda r: r["exports"]["csv_all"]["seconds"], 10, "s"),
+    ("CSV of all cooperatives: peak RSS", lambda r: r["exports"]["csv_all"]["peak_rss_mb"], 200, "MB"),
+    ("Autosave throughput / bare upsert", lambda r: r["load"]["ratio"], 0.5, "×"),
+    ("Autosave p95 under load", lambda r: r["load"]["app"]["autosave_ms"]["p95"], 100, "ms"),
+    ("Errors under load", lambda r: r["load"]["app"]["errors"], 0, ""),
+    ("Assessment page first load, gzip", lambda r: r["pages"]["assessment_section"]["gzip"] / 1024, 60, "KB"),
+)
+AT_LEAST = {"Autosave throughput / bare upsert"}
+
+
+def machine(database):
+    """What the figures were measured on."""
+    cpu = next((line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    memory = next((int(line.split()[1]) // 1024 for line in _lines("/proc/meminfo") if line.startswith("MemTotal")), None)
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": memory, "os": platform.platform(),
+            "python": platform.python_version(), "database": database}
+
+
+def _lines(path):
+    try:
+        return Path(path).read_text().splitlines()
+    except OSError:
+        return []
+
+
+def checks(results):
+    """[(label, figure, target, unit, met)] for every target the results hold a figure for."""
+    rows = []
+    for label, read, target, unit in TARGETS:
+        try:
+            value = read(results)
+        except (KeyError, TypeError):
+            continue
+        if value is None:
+            rows.append((label, None, target, unit, False))
+            continue
+        rows.append((label, round(value, 2), target, unit, value >= target if label in AT_LEAST else value <= target))
+    return rows
+
+
+def table(results):
+    """The figures against their targets, as a Markdown table (also what the console shows)."""
+    lines = ["| Measure | Figure | Target | Met |", "|---|---:|---:|:---:|"]
+    for label, value, target, unit, met in checks(results):
+        bound = "≥" if label in AT_LEAST else "≤"
+        lines.append(f"| {label} | {value} {unit} | {bound} {target} {unit} | {'yes' if met else 'NO'} |")
+    return "\n".join(lines)
+
+
+def markdown(results):
+    m, d, r, e, load = results["machine"], results["dataset"], results["rollups"], results["exports"], results["load"]
+    pages = "\n".join(f"| {name} | `{p['path']}` | {p['files']} | {p['raw']:,} | {p['gzip']:,} |"
+                      for name, p in results["pages"].items())
+    runs = "\n".join(
+        f"| {name} | {x['autosaves_per_s']} | {x['requests_per_s']} | {x['autosave_ms']['p50']} | "
+        f"{x['autosave_ms']['p95']} | {x['autosave_ms']['p99']} | {x['errors']} |"
+        for name, x in (("SiapKop autosave", load["app"]), ("Bare upsert", load["bare"])))
+    return f"""# SiapKop benchmark, {results['date']}, {m['database']}
+
+Machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']:,} MB RAM; {m['os']}; Python {m['python']}.
+Dataset: {d['villages']:,} villages, {d['cooperatives']:,} cooperatives, {d['assessments']:,} assessments,
+{d['answers']:,} answers, {d['events']:,} history events, {d['users']:,} users (seeded in {results.get('seed_seconds', '?')} s).
+
+## Targets
+
+{table(results)}
+
+## Rollups (median of 3 runs after a warm-up; HTTP of 5)
+
+| Rollup | Areas | Cooperatives | Assessed | Mean | Time |
+|---|---:|---:|---:|---:|---:|
+""" + "\n".join(f"| {name} | {x['areas']} | {x['cooperatives']:,} | {x['assessed']:,} | {x['mean']} | {x['ms']} ms |"
+                for name, x in r.items() if isinstance(x, dict)) + f"""
+
+Jombang dashboard over HTTP (server time, in process): {r['jombang_dashboard_http_ms']} ms.
+National dashboard over HTTP (one row per province): {r['national_dashboard_http_ms']} ms.
+
+## Exports (each in a fresh process)
+
+| Export | Rows | Size | Time | RSS before | Peak RSS | RSS while streaming |
+|---|---:|---:|---:|---:|---:|---|
+""" + "\n".join(f"| {name} | {x['rows'] if x['rows'] is not None else ''} | {x['bytes']:,} B | {x['seconds']} s | "
+                f"{x['rss_before_mb']} MB | {x['peak_rss_mb']} MB | {_samples(x['rss_samples_mb'])} |"
+                for name, x in e.items()) + f"""
+
+## Load: {load['users']} simulated facilitators, gunicorn with 2 workers, {load['app']['seconds']} s each
+
+| Server | Autosaves/s | Requests/s | p50 ms | p95 ms | p99 ms | Errors |
+|---|---:|---:|---:|---:|---:|---:|
+{runs}
+
+Autosave throughput is {load['ratio']} of the bare upsert's. Set-up (log in, start a visit, open it):
+{load['app']['setup']['requests']} requests, p50 {load['app']['setup']['p50_ms']} ms, p95 {load['app']['setup']['p95_ms']} ms.
+
+## Page weight: first load (page + CSS + scripts)
+
+| Page | Path | Files | Raw bytes | Gzip bytes |
+|---|---|---:|---:|---:|
+{pages}
+"""
+
+
+def _samples(values):
+    if not values:
+        return ""
+    step = max(1, len(values) // 5)
+    return " → ".join(f"{v:g}" for v in values[::step]) + " MB"
+
+
+def write(results, folder):
+    """bench/results/<date>-<database>.md and .json; returns their paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"{results['date']}-{results['machine']['database']}"
+    stem.with_suffix(".json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    stem.with_suffix(".md").write_text(markdown(results))
+    return stem.with_suffix(".md"), stem.with_suffix(".json")

@@ -1,0 +1,129 @@
+"""The national benchmark dataset: every village's cooperative, two approved rounds each, and the people.
+
+Writes in bulk, one regency per transaction, so an interrupted seed resumes where it stopped and a
+rerun adds nothing. The answers are scored by the real scoring module, as a submit would.
+"""
+from datetime import datetime, time, timedelta, timezone
+
+from sqlalchemy import func, insert, select
+from werkzeug.security import generate_password_hash
+
+from app import ROOT
+from app.assessments.models import Answer, Assessment, Event
+from app.assessments.service import stored_result
+from app.assessments.workflow import APPROVED, DRAFT, SUBMITTED
+from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR, User, user_district
+from app.bench import synthetic
+from app.cooperatives.models import Cooperative
+from app.cooperatives.seed import seed_cooperatives
+from app.demo import INSTRUMENT_FILE
+from app.instruments.definition import NA, load_text
+from app.instruments.models import publish, version_in_use
+from app.instruments.scoring import score
+from app.regions.files import read_regions
+from app.regions.models import District, Regency, Village
+from app.regions.store import save_regions
+
+PASSWORD = "siapkop-bench"  # every benchmark user's password: the dataset is synthetic
+WIB = timezone(timedelta(hours=7))
+
+
+def facilitator_name(district_code):
+    return f"f-{district_code}"
+
+
+def supervisor_name(district_code):
+    return f"s-{district_code}"
+
+
+def admin_name(regency_code):
+    return f"dinas-{regency_code}" if regency_code else "nasional"
+
+
+def seed(session, seed_text, regencies=(), echo=print):
+    """Build (or finish building) the dataset for `regencies` (Kemendagri codes), or the whole country."""
+    source = INSTRUMENT_FILE.read_text(encoding="utf-8")
+    instrument = load_text(source)
+    version = version_in_use(session, instrument.code) or publish(session, instrument, source)[0]
+    for code in regencies or (None,):
+        save_regions(session, read_regions(ROOT / "data" / "regions", code))
+    codes = list(regencies) or session.scalars(select(Regency.code).order_by(Regency.code)).all()
+    for code in codes:
+        seed_cooperatives(session, code)
+    session.commit()
+    seed_users(session, codes)
+    done = 0
+    for code in codes:
+        if session.scalar(select(func.count()).select_from(Assessment).join(Assessment.cooperative)
+                          .join(Cooperative.village).join(Village.district).where(District.regency_code == code)):
+            continue
+        done += seed_assessments(session, seed_text, code, version)
+        session.commit()
+    echo(f"{len(codes)} regencies; {done} assessments added.")
+
+
+def seed_users(session, regency_codes):
+    """A facilitator and a supervisor per kecamatan, a Dinas admin per regency, one national admin."""
+    known = set(session.scalars(select(User.username)))
+    password = generate_password_hash(PASSWORD)
+    districts = session.scalars(select(District.code).where(District.regency_code.in_(regency_codes))).all()
+    users = [{"username": name(d), "name": name(d), "role": role, "password_hash": password}
+             for d in districts for name, role in ((facilitator_name, FACILITATOR), (supervisor_name, SUPERVISOR))]
+    users += [{"username": admin_name(r), "name": admin_name(r), "role": ADMIN, "regency_code": r, "password_hash": password}
+              for r in (*regency_codes, None)]
+    users = [u for u in users if u["username"] not in known]
+    if users:
+        session.execute(insert(User), users)
+        ids = dict(session.execute(select(User.username, User.id).where(User.username.in_([u["username"] for u in users]))).all())
+        session.execute(insert(user_district), [
+            {"user_id": ids[name(d)], "district_code": d} for d in districts
+            for name in (facilitator_name, supervisor_name) if name(d) in ids])
+    session.commit()
+
+
+def seed_assessments(session, seed_text, regency_code, version):
+    """Two approved rounds for every cooperative of the regency; returns how many assessments."""
+    instrument = version.instrument
+    users = dict(session.execute(select(User.username, User.id)).all())  # small next to the answers
+    cooperatives = session.execute(
+        select(Cooperative.id, Village.code, Village.district_code).join(Cooperative.village)
+        .join(Village.district).where(District.regency_code == regency_code).order_by(Village.code)).all()
+    assessments, answers, events = [], [], []
+    for cooperative_id, village_code, district_code in cooperatives:
+        rng = synthetic.rng_for(seed_text, village_code)
+        typical = synthetic.district_readiness(seed_text, district_code)
+        facilitator, supervisor = users[facilitator_name(district_code)], users[supervisor_name(district_code)]
+        for round_index, readiness in enumerate(synthetic.cooperative_readiness(rng, typical)):
+            values = synthetic.answers(rng, instrument, readiness)
+            visit = synthetic.visit_day(rng, round_index)
+            submitted = datetime.combine(visit, time(15), WIB).astimezone(timezone.utc)
+            approved = submitted + timedelta(days=rng.randrange(1, 10), hours=rng.randrange(6))
+            aid = synthetic.new_uuid(rng)
+            assessments.append({
+                "id": aid, "cooperative_id": cooperative_id, "instrument_version_id": version.id,
+                "facilitator_id": facilitator, "status": APPROVED, "status_at": approved, "version": 3,
+                "visit_date": visit,
+                "attendees": ["Ketua (ketua)", "Sekretaris (sekretaris)"], "created_at": submitted,
+                "updated_at": approved, "submitted_at": submitted,
+                **stored_result(score(instrument, values, version.number))})
+            answers += [answer_row(aid, instrument.question(code), value, submitted) for code, value in values.items()
+                        if value != ""]
+            events += [
+                {"assessment_id": aid, "at": submitted - timedelta(hours=5), "user_id": facilitator, "action": "start",
+                 "source": None, "target": DRAFT},
+                {"assessment_id": aid, "at": submitted, "user_id": facilitator, "action": "submit", "source": DRAFT,
+                 "target": SUBMITTED},
+                {"assessment_id": aid, "at": approved, "user_id": supervisor, "action": "approve",
+                 "source": SUBMITTED, "target": APPROVED}]
+    if assessments:
+        session.execute(insert(Assessment), assessments)
+        session.execute(insert(Answer), answers)
+        session.execute(insert(Event), events)
+    return len(assessments)
+
+
+def answer_row(assessment_id, question, value, at):
+    not_applicable = value is NA
+    return {"assessment_id": assessment_id, "question_code": question.code, "updated_at": at,
+            "value": None if not_applicable else question.encode(value), "not_applicable": not_applicable,
+            "client_ts": int(at.timestamp() * 1000), "client_seq": 0}

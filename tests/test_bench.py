@@ -1,0 +1,125 @@
+"""The benchmark's own code, on a tiny dataset (Jombang only): `flask bench seed` and `flask bench run`.
+
+The national figures come from `make bench`, never from tests; these check that what it measures is
+real: the seeded answers score to the stored results, the exports hold every cooperative, the load
+test's autosaves reach the database.
+"""
+import json
+import os
+import subprocess
+import sys
+from statistics import mean
+
+import pytest
+from sqlalchemy import func, select
+
+from app import ROOT
+from app.assessments.models import Answer, Assessment
+from app.assessments.service import result_of
+from app.assessments.workflow import APPROVED, DRAFT
+from app.auth.models import User
+from app.bench.bare import baseline_id
+from app.cooperatives.models import Cooperative
+from app.extensions import db
+from app.regions.models import Village
+from tests.conftest import make_app
+
+JOMBANG = "35.17"
+
+
+def seed(app, seed_text="siapkop"):
+    result = app.test_cli_runner().invoke(args=["bench", "seed", "--regency", JOMBANG, "--seed", seed_text])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def fingerprint():
+    """Every assessment's cooperative, visit and stored score: what the seed decided."""
+    return sorted(db.session.execute(select(Village.code, Assessment.visit_date, Assessment.score)
+                                     .join(Assessment.cooperative).join(Cooperative.village)).all())
+
+
+def test_seed_builds_two_approved_rounds_scored_from_their_answers(app, tmp_path):
+    assert "1 regencies; 612 assessments added." in seed(app)
+    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    assert (count(Cooperative), count(Assessment)) == (306, 612)
+    assert count(User) == 21 * 2 + 2  # a facilitator and a supervisor per kecamatan, Jombang's Dinas, national
+    assert set(db.session.scalars(select(Assessment.status))) == {APPROVED}
+    assert db.session.scalar(select(func.count(func.distinct(Assessment.cooperative_id)))) == 306
+    # the stored results are what the scoring module makes of the stored answers
+    for assessment in db.session.scalars(select(Assessment).limit(40)):
+        result = result_of(assessment)
+        assert result.complete and (round(result.total, 6), result.level) == (round(assessment.score, 6),
+                                                                               assessment.level)
+        assert assessment.status_at == max(e.at for e in assessment.events)
+    assert count(Answer) >= 612 * 40
+    # readiness differs by kecamatan, and the second round is better on average
+    by_district = {}
+    for district, score in db.session.execute(select(Village.district_code, Assessment.score)
+                                              .join(Assessment.cooperative).join(Cooperative.village)):
+        by_district.setdefault(district, []).append(score)
+    means = [mean(scores) for scores in by_district.values()]
+    assert max(means) - min(means) > 5
+    rounds = sorted(db.session.execute(select(Assessment.cooperative_id, Assessment.visit_date, Assessment.score)).all())
+    assert mean(b[2] - a[2] for a, b in zip(rounds[::2], rounds[1::2])) > 2
+    # a rerun adds nothing; the same seed elsewhere gives the same data, another seed other data
+    first = fingerprint()
+    assert "0 assessments added" in seed(app)
+    other = make_app(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    with other.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+        seed(other)
+        assert fingerprint() == first
+        db.session.remove()
+    third = make_app(f"sqlite:///{tmp_path / 'third.sqlite3'}")
+    with third.app_context():
+        upgrade()
+        seed(third, "another")
+        assert fingerprint() != first
+        db.session.remove()
+
+
+def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_path):
+    seed(app)
+    db.session.remove()
+    env = os.environ | {"DATABASE_URL": database_url, "FLASK_APP": "wsgi", "SESSION_COOKIE_SECURE": "0",
+                        "SIAPKOP_INSTANCE": str(tmp_path / "instance")}
+    done = subprocess.run([sys.executable, "-m", "flask", "bench", "run", "--users", "4", "--seconds", "2",
+                           "--results", str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    database = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    [report] = tmp_path.glob(f"*-{database}.json")
+    results = json.loads(report.read_text())
+    assert results["machine"]["database"] == database and results["machine"]["cores"] >= 1
+    assert results["dataset"]["cooperatives"] == 306 and results["dataset"]["assessments"] == 612
+    rollups = results["rollups"]
+    assert (rollups["national_per_province"]["areas"], rollups["national_per_province"]["cooperatives"]) == (1, 306)
+    assert (rollups["province_per_regency"]["areas"], rollups["jombang_per_kecamatan"]["areas"]) == (1, 21)
+    assert rollups["jombang_per_kecamatan"]["assessed"] == 306 and rollups["jombang_dashboard_http_ms"] > 0
+    csv_all, xlsx = results["exports"]["csv_all"], results["exports"]["xlsx_province"]
+    assert (csv_all["status"], csv_all["rows"], xlsx["status"]) == (200, 306, 200)
+    assert csv_all["peak_rss_mb"] >= csv_all["rss_before_mb"] > 0 and xlsx["bytes"] > 10_000
+    load = results["load"]
+    assert load["app"]["errors"] == 0 and load["bare"]["errors"] == 0, load
+    assert load["app"]["autosaves"] > 0 and load["bare"]["autosaves"] > 0 and load["ratio"] > 0
+    assert load["app"]["autosave_ms"]["p50"] <= load["app"]["autosave_ms"]["p95"] <= load["app"]["autosave_ms"]["p99"]
+    assert results["pages"]["assessment_section"]["gzip"] <= 60 * 1024
+    assert all(page["files"] >= 2 and page["raw"] > page["gzip"] for page in results["pages"].values())
+    markdown = report.with_suffix(".md").read_text()
+    assert "| National rollup per province |" in markdown and "Bare upsert" in markdown
+    assert "| National rollup per province |" in done.stdout
+    # the load test's visits and autosaves are in the database: a draft with answers per loader user (and
+    # the one the page weights opened, without), and the bare app's upserts in the assessment set aside for each
+    drafts = db.session.scalars(select(Assessment).where(Assessment.status == DRAFT)).all()
+    baseline = [a for a in drafts if a.id == baseline_id(a.facilitator.username)]
+    visits = [a for a in drafts if a not in baseline]
+    assert len(visits) == 5 and sum(1 for a in visits if a.answers) == 4
+    assert len(baseline) == 4 and all(a.answers for a in baseline)
+
+
+@pytest.mark.parametrize("share, expected", [(0.5, 20.0), (0.95, 40.0), (0.99, 40.0)])
+def test_percentiles_are_nearest_rank(share, expected):
+    from app.bench.load import percentile
+    assert percentile([0.01, 0.02, 0.03, 0.04], share) == expected
