@@ -9,7 +9,6 @@ and the database checked unchanged after every GET.
 """
 import fnmatch
 import io
-import re
 import zipfile
 from datetime import date
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from app.assessments.models import TEMPLATE_ID
 from app.extensions import db
 from app.instruments.models import InstrumentVersion
 from tests.conftest import Auth
-from tests.world import FACILITATORS, FOREIGN, HOME, OTHER, ROLES, TAGS, VISIBLE
+from tests.world import FACILITATORS, FOREIGN, HOME, OTHER, ROLES, TAGS, VISIBLE, arguments, path_of
 
 ROLE_ORDER = tuple(ROLES)  # anonymous, facilitator, supervisor, admin, facilitator-other, supervisor-other
 
@@ -232,10 +231,10 @@ def visit(world):
 def url_of(rule, case, world):
     area = world.areas[case.area]
     values = {}
-    for name in re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule):
+    for name in arguments(rule):
         value = case.args[name] if name in case.args else FILL[name]
         values[name] = value(area) if callable(value) else value
-    path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
+    path = path_of(rule, values)
     query = case.query(area) if callable(case.query) else case.query
     return f"{path}?{query}" if query else path
 

@@ -125,6 +125,19 @@ def build_area(area, version, photo_folder):
     return ids
 
 
+ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def arguments(rule):
+    """The names of a url_map rule's arguments, e.g. ["assessment_id", "code"]."""
+    return ARGUMENT.findall(rule)
+
+
+def path_of(rule, values):
+    """The rule's path with its arguments filled from `values`."""
+    return ARGUMENT.sub(lambda m: str(values[m.group(1)]), rule)
+
+
 def snapshot(photo_folder):
     """A digest of every table's rows and of the photo files: {name: digest}, to tell what a request changed."""
     digests = {}
@@ -191,6 +204,8 @@ class World:
 
 
 def session_of(app, client):
-    """The decoded session a client holds."""
+    """The decoded session a client holds, less Flask-Login's freshness mark (set on any anonymous request)."""
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    return app.session_interface.get_signing_serializer(app).loads(cookie.value) if cookie else {}
+    session = app.session_interface.get_signing_serializer(app).loads(cookie.value) if cookie else {}
+    session.pop("_fresh", None)
+    return session
