@@ -61,7 +61,7 @@ class StartForm(BaseForm):
             raise ValidationError(_l("Tanggal kunjungan tidak boleh di masa depan."))
 
     def attendees(self):
-        return [*self.present.data, *(line.strip() for line in (self.others.data or "").splitlines() if line.strip())]
+        return [*(self.present.data or ()), *(line.strip() for line in (self.others.data or "").splitlines() if line.strip())]
 
 
 def officer_labels(cooperative):
