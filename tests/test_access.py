@@ -37,6 +37,7 @@ class Redirect:
 
 
 LOGIN = Redirect("/auth/login")
+HX_LOGIN = 401  # an anonymous htmx request: HX-Redirect to the login page
 HOME_PAGE = Redirect("/")
 
 
@@ -50,6 +51,8 @@ class Case:
     query: object = ""  # a query string, or a function of the area's ids
     shows: bool = False  # a 200 body must show the records (the tag) of the area the role sees
     data: dict = field(default_factory=dict)  # the body of a POST
+    method: str = None  # GET if the rule accepts it, else POST
+    htmx: bool = False  # sent as htmx sends it (HX-Request): the fragment, or 401 for an anonymous user
 
 
 # The URL arguments, filled from an area's records unless a case says otherwise.
@@ -82,7 +85,8 @@ OWN_DRAFT = (LOGIN, 200, 403, 403, 404, 403)  # the home facilitator's own draft
 ROUTES = {
     "/": [Case((LOGIN, Redirect("/assessments/"), Redirect("/reviews/"), Redirect("/cooperatives/"),
                 Redirect("/assessments/"), Redirect("/reviews/")))],
-    "/auth/login": [Case((200, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE))],
+    "/auth/login": [Case((200, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE)),
+                    Case((200, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE), "empty form", method="POST")],
     "/auth/logout": [Case((LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN))],
     "/language/<lang>": [Case((HOME_PAGE,) * 6)],
     "/offline": [Case(ALL_200)],
@@ -104,7 +108,10 @@ ROUTES = {
         Case(HOME_VIEWERS, "returned", args={"assessment_id": state("returned"), "code": "A"}, shows=True),
         Case((LOGIN, 404, 404, 404, 404, 404), "unknown section", args={"code": "Z"}),
         Case((LOGIN, 200, 404, 404, 200, 404), "offline template", args={"assessment_id": TEMPLATE_ID, "code": "B"}),
-        Case(FOREIGN_RECORD, "foreign", area=FOREIGN, args={"code": "A"})],
+        Case(FOREIGN_RECORD, "foreign", area=FOREIGN, args={"code": "A"}),
+        Case((LOGIN, Redirect("/assessments/*"), 403, 403, 404, 404), "empty form", args={"code": "A"}, method="POST"),
+        Case((LOGIN, 409, 403, 403, 404, 404), "approved, empty form", method="POST",
+             args={"assessment_id": state("approved"), "code": "A"})],
     "/assessments/<uuid:assessment_id>/answers/<code>": [
         Case(OWN_DRAFT, "draft", args={"code": "A1"}),
         Case((LOGIN, 409, 403, 403, 404, 403), "submitted", args={"assessment_id": state("submitted"), "code": "A1"}),
@@ -119,7 +126,9 @@ ROUTES = {
         Case((LOGIN, 422, 403, 403, 404, 403), "incomplete draft")],
     "/assessments/new/<int:cooperative_id>": [
         Case((LOGIN, 200, 403, 403, 404, 403), shows=True),
-        Case((LOGIN, 404, 403, 403, 404, 403), "foreign", area=FOREIGN)],
+        Case((LOGIN, 404, 403, 403, 404, 403), "foreign", area=FOREIGN),
+        Case((LOGIN, Redirect("/assessments/*/sections/A"), 403, 403, 404, 403), "empty form: today's visit",
+             method="POST")],
     "/assessments/prepare/<int:cooperative_id>": [Case((LOGIN, 200, 403, 403, 404, 403))],
     "/assessments/sync": [Case((LOGIN, 200, 403, 403, 200, 403))],
 
@@ -127,14 +136,17 @@ ROUTES = {
         Case((LOGIN, 200, 200, 200, 200, 200)),
         Case((LOGIN, 200, 200, 200, 200, 200), "search for another kecamatan", query="q=Wonosalam"),
         Case((LOGIN, 200, 200, 200, 200, 200), "search for another regency", query="q=Pacet"),
-        Case((LOGIN, 200, 200, 200, 200, 200), "page 2", query="page=2")],
+        Case((LOGIN, 200, 200, 200, 200, 200), "page 2", query="page=2"),
+        Case((HX_LOGIN, 200, 200, 200, 200, 200), "htmx search", query="q=a", htmx=True)],
     "/cooperatives/<int:cooperative_id>": [Case(HOME_VIEWERS, shows=True), Case(FOREIGN_RECORD, "foreign", area=FOREIGN)],
     "/cooperatives/<int:cooperative_id>/edit": [
-        Case(ADMIN_ONLY, shows=True), Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN)],
+        Case(ADMIN_ONLY, shows=True), Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
+        Case((LOGIN, 403, 403, Redirect("/cooperatives/*"), 403, 403), "empty form: saved as it is", method="POST")],
 
     "/reviews/": [
         Case(REVIEWERS, shows=True),
         Case(REVIEWERS, "every status", query="status=all", shows=True),
+        Case((HX_LOGIN, 403, 200, 200, 403, 200), "htmx, every status", query="status=all", htmx=True, shows=True),
         Case(REVIEWERS, "filtered on the home kecamatan", query=lambda area: f"district={area.district}&status=all"),
         Case(REVIEWERS, "filtered on the home facilitator", query=lambda area: f"facilitator={area.facilitator}&status=all")],
     "/reviews/<uuid:assessment_id>": [
@@ -144,7 +156,8 @@ ROUTES = {
     "/reviews/<uuid:assessment_id>/<action>": [
         Case((LOGIN, 403, 400, 400, 403, 404), "no version", args={"assessment_id": state("submitted")})],
 
-    "/dashboard/": [Case(REVIEWERS)],
+    "/dashboard/": [Case(REVIEWERS), Case((HX_LOGIN, 403, 200, 200, 403, 200), "htmx, sorted", query="sort=mean",
+                                          htmx=True)],
     "/dashboard/<code>": [Case(HOME_REVIEWERS, args={"code": district}, shows=True),
                           Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN, args={"code": district})],
     "/sheet/<int:cooperative_id>": [Case(HOME_REVIEWERS, shows=True),
@@ -174,28 +187,38 @@ ROUTES = {
         Case(REVIEWERS, "shared", args={"session_id": lambda area: area.shared_session}, query=today, shows=True),
         Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN)],
     "/bimtek/<int:session_id>/edit": [Case(ADMIN_ONLY, shows=True),
-                                      Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN)],
-    "/bimtek/new": [Case(ADMIN_ONLY)],
+                                      Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
+                                      Case(ADMIN_ONLY, "empty form", method="POST")],
+    "/bimtek/new": [Case(ADMIN_ONLY), Case(ADMIN_ONLY, "empty form", method="POST")],
 
     "/users/": [Case(ADMIN_ONLY, shows=True)],
-    "/users/new": [Case(ADMIN_ONLY)],
+    "/users/new": [Case(ADMIN_ONLY), Case(ADMIN_ONLY, "empty form", method="POST")],
     "/users/<int:user_id>/edit": [Case(ADMIN_ONLY, shows=True),
-                                  Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN)],
+                                  Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
+                                  Case(ADMIN_ONLY, "empty form", method="POST")],
     "/instruments/": [Case(ADMIN_ONLY)],
     "/instruments/<int:version_id>": [Case(ADMIN_ONLY), Case((LOGIN, 403, 403, 404, 403, 403), "unknown",
                                                              args={"version_id": 999})],
 }
 
 
+def method_of(case, rule_methods):
+    return case.method or ("GET" if "GET" in rule_methods else "POST")
+
+
 def missing_routes(app, routes=ROUTES):
-    """The url_map rules that have no expectations, and the expectations for rules that no longer exist."""
-    rules = {rule.rule for rule in app.url_map.iter_rules()}
-    return sorted(rules - set(routes)), sorted(set(routes) - rules)
+    """("METHOD rule" of the url_map without expectations, rules in `routes` that no longer exist)."""
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if not any(method_of(case, rule.methods) == method for case in routes.get(rule.rule, ())):
+                missing.append(f"{method} {rule.rule}")
+    return sorted(missing), sorted(set(routes) - {rule.rule for rule in app.url_map.iter_rules()})
 
 
 def test_every_route_has_expectations(world):
     missing, stale = missing_routes(world.app)
-    assert not missing, f"routes without an entry in ROUTES (tests/test_access.py): {missing}"
+    assert not missing, f"routes or methods without an entry in ROUTES (tests/test_access.py): {missing}"
     assert not stale, f"ROUTES has entries for routes that are gone: {stale}"
     assert all(len(case.expect) == len(ROLE_ORDER) for cases in ROUTES.values() for case in cases)
 
@@ -204,8 +227,11 @@ def test_a_new_route_without_expectations_is_named():
     from tests.conftest import make_app
 
     app = make_app("sqlite://")
-    app.add_url_rule("/new-report/<int:report_id>", "new_report", lambda report_id: "")
-    assert missing_routes(app) == (["/new-report/<int:report_id>"], [])
+    app.add_url_rule("/new-report/<int:report_id>", "new_report", lambda report_id: "", methods=["GET", "POST"])
+    assert missing_routes(app) == (["GET /new-report/<int:report_id>", "POST /new-report/<int:report_id>"], [])
+    app.add_url_rule("/reports/", "reports", lambda: "", methods=["GET", "DELETE"])
+    assert missing_routes(app, {**ROUTES, "/reports/": [Case(ALL_200)]})[0] == [
+        "DELETE /reports/", "GET /new-report/<int:report_id>", "POST /new-report/<int:report_id>"]
     bare = Flask(__name__)
     assert "/offline" in missing_routes(bare)[1]
 
@@ -259,7 +285,7 @@ def matches(expected, response):
     if isinstance(expected, Redirect):
         return response.status_code == 302 and fnmatch.fnmatchcase(urlsplit(response.headers["Location"]).path,
                                                                    expected.path)
-    return response.status_code == expected
+    return response.status_code == expected and (expected != HX_LOGIN or "/auth/login" in response.headers["HX-Redirect"])
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[check_id(c) for c in CHECKS])
@@ -267,13 +293,15 @@ def test_route_for_role(visit, check):
     rule, n, role = check
     case = ROUTES[rule][n]
     expected = case.expect[ROLE_ORDER.index(role)]
-    method = "GET" if "GET" in methods(visit.app, rule) else "POST"
+    method = method_of(case, methods(visit.app, rule))
     url = url_of(rule, case, visit)
     client = visit.client(role)
+    headers = {"HX-Request": "true"} if case.htmx else {}
     if method == "GET":
-        response = client.get(url, buffered=True)
+        response = client.get(url, headers=headers, buffered=True)
     else:
-        response = client.post(url, data=case.data, headers={"X-CSRFToken": visit.tokens[role]}, buffered=True)
+        response = client.post(url, data=case.data, headers={**headers, "X-CSRFToken": visit.tokens[role]},
+                               buffered=True)
     text = readable(response)
     touched = visit.writes + (["photo files"] if visit.files() != visit.baseline_files else [])
     if touched:
