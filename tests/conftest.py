@@ -343,7 +343,7 @@ def world(request, tmp_path_factory):
     app = make_app(url, PHOTO_FOLDER=str(photos))
     app.test_client_class = IsolatedClient
     with app.app_context():
-        made = World(app, areas, photos, reset)
+        made = World(app, areas, photos, built_photos, reset)
     yield made
     with app.app_context():
         db.engine.dispose()

@@ -6,8 +6,8 @@ carries its area's marker (TAGS) in a name, note or comment, so a body that show
 is found by searching it for that area's marker.
 """
 import hashlib
-import re
 import io
+import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -91,8 +91,8 @@ def build_area(area, version, photo_folder):
     user = lambda name: db.session.scalar(select(User).where(User.username == name))  # noqa: E731
     facilitator, supervisor = user(FACILITATORS[area]), user(SUPERVISORS[area])
     facilitator.name, supervisor.name = f"Pendamping {tag}", f"Supervisor {tag}"
-    cooperatives = db.session.scalars(select(Cooperative).join(Cooperative.village)
-                                      .where(Village.district_code == district).order_by(Cooperative.id)).all()[:len(STATES)]
+    cooperatives = db.session.scalars(select(Cooperative).join(Cooperative.village).where(
+        Village.district_code == district).order_by(Cooperative.id).limit(len(STATES))).all()
     for n, cooperative in enumerate(cooperatives, start=1):
         cooperative.village.name = f"{cooperative.village.name} {tag}"
         cooperative.name, cooperative.address, cooperative.phone = f"Koperasi {tag} {n}", f"Jalan {tag}", "0321 555 123"
@@ -144,7 +144,8 @@ def snapshot(photo_folder):
     for table in db.metadata.sorted_tables:
         rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
         digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
-    files = sorted((str(p.relative_to(photo_folder)), p.stat().st_size) for p in Path(photo_folder).rglob("*") if p.is_file())
+    files = sorted((str(p.relative_to(photo_folder)), p.stat().st_size)
+                   for p in Path(photo_folder).rglob("*") if p.is_file())
     digests["photo files"] = hashlib.sha256(repr(files).encode()).hexdigest()
     db.session.rollback()  # end the read transaction, so the next snapshot sees new commits
     return digests
@@ -162,8 +163,9 @@ def copy_photos(source, target):
 class World:
     """The app on a working copy of the built world, one logged-in session per role, and a way back."""
 
-    def __init__(self, app, areas, photos, reset_database):
-        self.app, self.areas, self.photos, self._reset_database = app, areas, Path(photos), reset_database
+    def __init__(self, app, areas, photos, built_photos, reset_database):
+        self.app, self.areas, self._reset_database = app, areas, reset_database
+        self.photos, self._built_photos = Path(photos), Path(built_photos)
         self.cookies, self.tokens, self.names = {}, {}, {}
         for role, username in ROLES.items():
             client = app.test_client()
@@ -172,6 +174,7 @@ class World:
                 self.names[role] = db.session.scalar(select(User.name).where(User.username == username))
             self.tokens[role] = csrf_token(client.get("/offline").get_data(as_text=True))
             self.cookies[role] = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+        self.built_files = self.files()
         self.watch_writes()
 
     def watch_writes(self):
@@ -200,7 +203,7 @@ class World:
         db.session.remove()
         db.engine.dispose()
         self._reset_database()
-        copy_photos(self.photos.with_name("world-photos"), self.photos)
+        copy_photos(self._built_photos, self.photos)
 
 
 def session_of(app, client):
