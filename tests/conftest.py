@@ -303,3 +303,50 @@ def shot(request):
     def take(page, step):
         page.screenshot(path=str(folder / f"{next(counter):02d}-{step}.png"), full_page=True)
     return take
+
+
+# --- The world of three areas for the walks over the url_map (tests/world.py) --------------------
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def world(request, tmp_path_factory):
+    """tests/world.py's areas, built once per backend on a template; a test that changes it restores it."""
+    from tests.world import World, build, copy_photos
+
+    folder = tmp_path_factory.mktemp("world")
+    built_photos, photos = folder / "world-photos", folder / "photos"
+    if request.param == "sqlite":
+        template, work = folder / "world.sqlite3", folder / "work.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), template)
+        template_url, url = f"sqlite:///{template}", f"sqlite:///{work}"
+
+        def reset():
+            for suffix in ("-wal", "-shm"):
+                if os.path.exists(f"{work}{suffix}"):
+                    os.unlink(f"{work}{suffix}")
+            shutil.copy(template, work)
+    else:
+        server = request.getfixturevalue("postgres")
+        name = f"siapkop_world_{os.getpid()}"
+        server.execute(f"CREATE DATABASE {name} TEMPLATE siapkop_template")
+        template_url, url = f"{server.url}/{name}", f"{server.url}/{name}_work"
+
+        def reset():
+            server.execute(f"DROP DATABASE IF EXISTS {name}_work WITH (FORCE)")
+            server.execute(f"CREATE DATABASE {name}_work TEMPLATE {name}")
+    builder = make_app(template_url, PHOTO_FOLDER=str(built_photos))
+    with builder.app_context():
+        areas = build(built_photos)
+        db.session.remove()
+        db.engine.dispose()
+    reset()
+    copy_photos(built_photos, photos)
+    app = make_app(url, PHOTO_FOLDER=str(photos))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        made = World(app, areas, photos, built_photos, reset)
+    yield made
+    with app.app_context():
+        db.engine.dispose()
+    if request.param == "postgresql":
+        server.execute(f"DROP DATABASE {name}_work WITH (FORCE)")
+        server.execute(f"DROP DATABASE {name} WITH (FORCE)")

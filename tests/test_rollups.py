@@ -294,6 +294,10 @@ def test_admin_records_a_bimtek_session(app, jombang, client, auth):
                                                 "venue": "Ruang Bung Tomo", "districts": [DIWEK, WONOSALAM]})
     session = db.session.scalars(select(BimtekSession)).one()
     assert response.status_code == 302 and session.district_codes == [DIWEK, WONOSALAM]
+    edited = client.post(f"/bimtek/{session.id}/edit", data={"csrf_token": token, "title": "Bimtek Diwek (ulang)",
+                                                              "held_on": "2025-10-15", "districts": [DIWEK]})
+    session = db.session.get(BimtekSession, session.id, populate_existing=True)
+    assert edited.status_code == 302 and (session.title, session.district_codes) == ("Bimtek Diwek (ulang)", [DIWEK])
     refused = client.post("/bimtek/new", data={"csrf_token": token, "title": "x", "held_on": "", "districts": []})
     assert refused.status_code == 200 and "Pilih paling sedikit satu kecamatan." in refused.get_data(as_text=True)
     auth.login("supervisor")

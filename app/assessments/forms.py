@@ -61,7 +61,8 @@ class StartForm(BaseForm):
             raise ValidationError(_l("Tanggal kunjungan tidak boleh di masa depan."))
 
     def attendees(self):
-        return [*self.present.data, *(line.strip() for line in (self.others.data or "").splitlines() if line.strip())]
+        others = (line.strip() for line in (self.others.data or "").splitlines())
+        return [*(self.present.data or ()), *(line for line in others if line)]
 
 
 def officer_labels(cooperative):

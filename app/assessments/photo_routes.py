@@ -27,8 +27,10 @@ def upload_photo(assessment_id, code):
     if question is None or not question.photo:
         return render_error(404, _("Pertanyaan %(code)s tidak menerima foto.", code=code))
     error = save_photo(assessment, code, request.files.get(f"photo-{code}"))
-    return render("assessments/section.html", "photo_saved", question=question, sheet=Sheet(assessment),
-                  error=error), 422 if error else 200
+    # Without htmx the whole section page comes back, with the error beside the question.
+    sheet = Sheet(assessment, photo_errors={code: error} if error else None)
+    return render("assessments/section.html", "photo_saved", question=question, sheet=sheet, error=error,
+                  section=assessment.instrument.section_of(code)), 422 if error else 200
 
 
 @bp.post("/<uuid:assessment_id>/photos/<uuid:photo_id>/delete")

@@ -124,7 +124,7 @@ def note(assessment_id, code):
     section = section_or_404(assessment, code)
     save_note(assessment, section.code, request.form.get("notes", "").strip()[:5000], client_stamp())
     db.session.commit()
-    return render("assessments/section.html", "note_saved", section=section)
+    return render("assessments/section.html", "note_saved", section=section, sheet=Sheet(assessment))
 
 
 @bp.get("/<uuid:assessment_id>")

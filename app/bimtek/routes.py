@@ -13,6 +13,8 @@ from app.rollups.stats import topics_by_weakness
 from app.rollups.view import Asked, instrument, latest_in
 from app.cooperatives.models import Cooperative
 
+FIELDS = ("title", "held_on", "venue", "notes")
+
 
 def sessions():
     """The sessions covering at least one of the user's kecamatan, newest first."""
@@ -36,7 +38,8 @@ def edit(session_id):
     form = SessionForm(districts, obj=session, data=None if session is None else {"districts": session.district_codes})
     if form.validate_on_submit():
         session = session or BimtekSession()
-        form.populate_obj(session)
+        for name in FIELDS:  # not populate_obj: it would put the form's codes into the districts relationship
+            setattr(session, name, getattr(form, name).data)
         session.districts = [d for d in districts if d.code in form.districts.data]
         session.regency_code = session.districts[0].regency_code
         db.session.add(session)

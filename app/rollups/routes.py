@@ -44,8 +44,9 @@ def dashboard():
     descending = request.args.get("desc") == "1"
     rows, total = area_rollups(areas, level, where, asked, current)
     rows.sort(key=SORTS[sort], reverse=descending)
+    query = {**asked.args(), "area": code}  # what links to this page's variants (sorted, exported) keep
     return render("rollups/dashboard.html", "table", rows=rows, total=total, asked=asked, sort=sort,
-                  descending=descending, instrument=current, level=level, place=place)
+                  descending=descending, instrument=current, level=level, place=place, query=query)
 
 
 @bp.get("/dashboard/<code>")
