@@ -48,7 +48,7 @@ class Scope:
             return true()
         if self.user.role == ADMIN:
             return District.regency_code == self.user.regency_code
-        return District.code.in_([d.code for d in self.user.districts])
+        return District.code.in_(select(user_district.c.district_code).where(user_district.c.user_id == self.user.id))
 
     def districts(self):
         return select(District).where(self.district_clause()).order_by(District.name)

@@ -107,13 +107,14 @@ def answer(assessment_id, code):
     except AnswerError as error:
         return render("assessments/section.html", "saved", question=question, error=answer_message(error)), 422
     save_answer(assessment, question, stored, client_stamp())
-    db.session.commit()
-    db.session.expire(assessment, ["answers"])
     sheet = Sheet(assessment)
     section = assessment.instrument.section_of(code)
     toggled = [q for q in section.questions if (q.code in sheet.shown) != (q.code in shown_before)]
-    return render("assessments/section.html", "saved", question=question, error=None, toggled=toggled,
-                  sheet=sheet, section=section)
+    # The reply is built inside the transaction, from the objects already loaded; then it is committed.
+    reply = render("assessments/section.html", "saved", question=question, error=None, toggled=toggled,
+                   sheet=sheet, section=section)
+    db.session.commit()
+    return reply
 
 
 @bp.post("/<uuid:assessment_id>/notes/<code>")

@@ -72,7 +72,7 @@ def save_answer(assessment, question, stored, stamp=None):
 
     `stamp` is the change's (client ms, outbox seq); without one, the server's clock.
     """
-    answer = db.session.get(Answer, (assessment.id, question.code))
+    answer = next((a for a in assessment.answers if a.question_code == question.code), None)
     stamp = stamp or server_stamp()
     if answer is not None and not is_newer(stamp, answer.stamp):
         return False
@@ -80,12 +80,13 @@ def save_answer(assessment, question, stored, stamp=None):
         # after the first submission, every change is in the history
         record(assessment, assessment.facilitator_id, "answer", question_code=question.code,
                old_value=shown(answer), new_value=shown_value(stored))
-    answer = answer or Answer(assessment_id=assessment.id, question_code=question.code)
+    if answer is None:  # kept in the loaded collection, so the reply can be built before the commit
+        answer = Answer(question_code=question.code)
+        assessment.answers.append(answer)
     answer.value, answer.not_applicable = stored
     assessment.version = Assessment.version + 1
     answer.client_ts, answer.client_seq = stamp
     answer.updated_at = assessment.updated_at = utcnow()
-    db.session.add(answer)
     return True
 
 

@@ -19,8 +19,9 @@ class InstrumentVersion(db.Model):
     code: Mapped[str] = mapped_column(String(40))
     number: Mapped[int]
     fingerprint: Mapped[str] = mapped_column(String(64))
-    definition: Mapped[dict] = mapped_column(JSON)
-    source: Mapped[str] = mapped_column(Text)  # the YAML as published, comments included
+    # Both tens of KB, and read rarely (`instrument` is parsed once per process): not loaded with the row.
+    definition: Mapped[dict] = mapped_column(JSON, deferred=True)
+    source: Mapped[str] = mapped_column(Text, deferred=True)  # the YAML as published, comments included
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property
