@@ -75,25 +75,36 @@ def score_header(current):
 
 def score_rows(target, current):
     """(area code, row) per cooperative of the target, by area (of the target's level), kecamatan and village
-    name: its latest counted assessment's stored scores, or blanks. Streamed from one query."""
+    name: its latest counted assessment's stored scores, or blanks.
+
+    Two streams in the same order, merged here: the cooperatives, and the scored ones with their scores.
+    (Joining the two in SQL makes SQLite scan the scores once per cooperative.) Memory stays flat."""
     sections = current.section_codes
     latest = latest_counted(target.where, target.asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
                             target.asked.include_submitted, sections)
-    stmt = (select(target.level.column, Village.code, District.name, Village.name, Cooperative.name,
-                   latest.c.visit_date, latest.c.counted_at, latest.c.score, latest.c.level,
-                   *(latest.c[f"section_{i}"] for i in range(len(sections))))
-            .select_from(Cooperative).join(Cooperative.village).join(Village.district).join(District.regency)
-            .outerjoin(latest, latest.c.cooperative_id == Cooperative.id)
-            .where(*target.where).order_by(target.level.column, District.name, Village.name)
-            .execution_options(yield_per=1000))
+    order = (target.level.column, District.name, Village.name, Cooperative.id)
+    places = (select(target.level.column, Cooperative.id, Village.code, District.name, Village.name, Cooperative.name)
+              .join(Cooperative.village).join(Village.district).join(District.regency).where(*target.where))
+    scores = (select(latest.c.cooperative_id, latest.c.visit_date, latest.c.counted_at, latest.c.score, latest.c.level,
+                     *(latest.c[f"section_{i}"] for i in range(len(sections))))
+              .join(Cooperative, Cooperative.id == latest.c.cooperative_id)
+              .join(Cooperative.village).join(Village.district).join(District.regency))
     labels = {level.code: level.label.get("id") for level in current.levels}
-    for row in db.session.execute(stmt):
-        area, place, (visit, counted_at, score, level), scores = row[0], list(row[1:5]), row[5:9], row[9:]
-        if visit is None:
+    scored = iter(streamed(scores.order_by(*order)))
+    score = next(scored, None)
+    for area, cooperative_id, *place in streamed(places.order_by(*order)):
+        if score is None or score[0] != cooperative_id:
             yield area, [*place, None, None, None, None, *(None for _ in sections)]
-        else:
-            yield area, [*place, visit.isoformat(), to_user_timezone(counted_at).date().isoformat(), number(score),
-                         labels[level], *(number(value) for value in scores)]
+            continue
+        _, visit, counted_at, total, level, *values = score
+        yield area, [*place, visit.isoformat(), to_user_timezone(counted_at).date().isoformat(), number(total),
+                     labels[level], *(number(value) for value in values)]
+        score = next(scored, None)
+
+
+def streamed(statement):
+    """The rows of `statement`, fetched a thousand at a time."""
+    return db.session.execute(statement.execution_options(yield_per=1000))
 
 
 def csv_response(filename, header, rows):
