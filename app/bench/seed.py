@@ -67,10 +67,11 @@ def seed_users(session, regency_codes):
     known = set(session.scalars(select(User.username)))
     password = generate_password_hash(PASSWORD)
     districts = session.scalars(select(District.code).where(District.regency_code.in_(regency_codes))).all()
-    users = [{"username": name(d), "name": name(d), "role": role, "password_hash": password}
-             for d in districts for name, role in ((facilitator_name, FACILITATOR), (supervisor_name, SUPERVISOR))]
-    users += [{"username": admin_name(r), "name": admin_name(r), "role": ADMIN, "regency_code": r, "password_hash": password}
-              for r in (*regency_codes, None)]
+    people = [(name(d), role, None) for d in districts
+              for name, role in ((facilitator_name, FACILITATOR), (supervisor_name, SUPERVISOR))]
+    people += [(admin_name(r), ADMIN, r) for r in (*regency_codes, None)]
+    users = [{"username": username, "name": username, "role": role, "regency_code": regency, "password_hash": password}
+             for username, role, regency in people]
     users = [u for u in users if u["username"] not in known]
     if users:
         session.execute(insert(User), users)
