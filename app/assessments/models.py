@@ -108,11 +108,13 @@ class Assessment(db.Model):
 
     @staticmethod
     def listing():
-        """Assessments with their cooperative, village and kecamatan, newest first."""
+        """Assessments with their cooperative, village and kecamatan, and their instrument version (its
+        definition stays deferred), newest first."""
         return (select(Assessment)
                 .join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
+                .join(Assessment.instrument_version)
                 .options(contains_eager(Assessment.cooperative).contains_eager(Cooperative.village)
-                         .contains_eager(Village.district))
+                         .contains_eager(Village.district), contains_eager(Assessment.instrument_version))
                 .order_by(Assessment.updated_at.desc()))
 
 
