@@ -72,8 +72,11 @@ class Sheet:
         self.shown = visible_questions(assessment.instrument, values)
         self.values, self.na = assessment.form_values()
         self.errors = {code: answer_message(error) for code, error in (errors or {}).items()}
-        self.values.update({code: request.form.get(code, "") for code in self.errors})
         self.photo_errors = photo_errors or {}
+        if self.failed:  # a refused section post saved nothing: show what was typed, not what is stored
+            typed = {code: value for code, value in request.form.items() if assessment.instrument.question(code)}
+            self.values.update(typed)
+            self.na = (self.na - typed.keys()) | set(request.form.getlist("na"))
         self.editable = can_edit(assessment)
 
     @property

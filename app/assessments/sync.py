@@ -9,7 +9,7 @@ from app.assessments import bp
 from app.assessments.forms import CONFLICT, StartForm, answer_message
 from app.assessments.merge import read_batch
 from app.assessments.models import Assessment
-from app.assessments.service import (Conflict, Incomplete, StartConflict, parse_answer, save_answer, save_note,
+from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, save_answer, save_note,
                                      start, transition)
 from app.assessments.workflow import SUBMITTED, NotAllowed
 from app.auth.models import FACILITATOR
@@ -78,7 +78,7 @@ def apply_note(op):
     assessment = own_draft(op)
     if op.data["section"] not in {s.code for s in assessment.instrument.sections}:
         raise Refused("unknown_section", _("Bagian %(code)s tidak ada.", code=op.data["section"]))
-    return {"applied": save_note(assessment, op.data["section"], op.data["text"].strip()[:5000], op.stamp)}
+    return {"applied": save_note(assessment, op.data["section"], op.data["text"].strip()[:NOTE_LIMIT], op.stamp)}
 
 
 def apply_submit(op):
