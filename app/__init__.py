@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.extensions import babel, csrf, db, htmx, login, migrate
+from app.inputs import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 # Views and commands attach themselves to their feature's blueprint when imported. They are imported
@@ -33,6 +34,7 @@ def create_app(config_class):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'siapkop.sqlite3'}"
+    app.url_map.converters["int"] = IdConverter  # before any route: an id past 64 bits is a 404, not an overflow
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
 

@@ -237,7 +237,7 @@ def test_admin_records_a_bimtek_session(app, jombang, client, auth):
     session = db.session.scalars(select(BimtekSession)).one()
     assert response.status_code == 302 and session.district_codes == [DIWEK, WONOSALAM]
     refused = client.post("/bimtek/new", data={"csrf_token": token, "title": "x", "held_on": "", "districts": []})
-    assert refused.status_code == 200 and "Pilih paling sedikit satu kecamatan." in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Pilih paling sedikit satu kecamatan." in refused.get_data(as_text=True)
     auth.login("supervisor")
     assert client.get("/bimtek/new").status_code == 403
 

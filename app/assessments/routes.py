@@ -20,7 +20,7 @@ from app.extensions import db
 from app.instruments.definition import AnswerError
 from app.instruments.models import version_in_use
 from app.instruments.scoring import visible_questions
-from app.rendering import render
+from app.rendering import form_page, render
 
 
 @bp.app_context_processor
@@ -56,8 +56,7 @@ def new(cooperative_id):
             return render_error(409, _("Formulir ini sudah dipakai. Muat ulang halaman lalu coba lagi."))
         first = assessment.instrument.sections[0].code
         return redirect(url_for("assessments.section", assessment_id=assessment.id, code=first))
-    return render_template("assessments/new.html", form=form, cooperative=cooperative, version=version,
-                           template_id=TEMPLATE_ID)
+    return form_page("assessments/new.html", form, cooperative=cooperative, version=version, template_id=TEMPLATE_ID)
 
 
 @bp.get("/prepare/<int:cooperative_id>")

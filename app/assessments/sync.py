@@ -46,7 +46,7 @@ def apply_start(op):
     if cooperative is None or version is None:
         raise Refused("unknown_cooperative", _("Koperasi atau instrumen tidak dikenal."))
     form = StartForm(cooperative, meta={"csrf": False}, formdata=MultiDict({
-        "id": str(op.assessment), "visit_date": op.data.get("visit_date", ""),
+        "id": str(op.assessment), "visit_date": op.data.get("visit_date") or "",
         "others": "\n".join(str(name) for name in op.data.get("attendees") or [] if name),
         **{key: str(op.data[key]) for key in ("latitude", "longitude", "accuracy_m") if op.data.get(key) is not None}}))
     if not form.validate():

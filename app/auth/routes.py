@@ -1,5 +1,5 @@
 """Login and logout views."""
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from app.auth.forms import LoginForm
 from app.auth.models import User
 from app.extensions import db, login
 from app.navigation import safe_next
+from app.rendering import form_page
 
 
 @login.user_loader
@@ -42,7 +43,7 @@ def login_page():
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
-    return render_template("auth/login.html", form=form)
+    return form_page("auth/login.html", form)
 
 
 @bp.post("/logout")
