@@ -35,7 +35,7 @@ from tests.conftest import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_u
 from tests.pgserver import free_port
 
 FACILITATORS = {"fas.diwek": DIWEK, "fas.wonosalam": WONOSALAM, "fas.diwek2": DIWEK, "fas.wonosalam2": WONOSALAM}
-ASSESSMENTS = 6  # per facilitator: more questions than the savers can answer in the time
+ASSESSMENTS = 25  # per facilitator: more questions (1,100) than a saver can answer in the time
 KILLS = 4
 KILL_EVERY = 1.5  # seconds between kills; the savers keep going meanwhile and for a while after
 
