@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.extensions import babel, csrf, db, htmx, login, migrate
+from app.inputs import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 # Views and commands attach themselves to their feature's blueprint when imported. They are imported
@@ -36,6 +37,7 @@ def create_app(config_class):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A local file drops no connections: no "SELECT 1" before each request (PostgreSQL keeps it).
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
+    app.url_map.converters["int"] = IdConverter  # before any route: an id past 64 bits is a 404, not an overflow
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
 

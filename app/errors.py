@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 
 from app.extensions import db
+from app.inputs import storable_text
 
 MESSAGES = {
     400: _l("Permintaan tidak dapat diproses."),
@@ -36,7 +37,17 @@ def render_error(status, message=None):
     return response
 
 
+def refuse_unstorable_input():
+    """A NUL character is never typed text, and PostgreSQL cannot store it: refuse it in any form or query."""
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    if not all(storable_text(key) and storable_text(value) for key, value in fields):
+        return render_error(422, _("Isian berisi karakter yang tidak diizinkan. Hapus karakter itu lalu coba lagi."))
+    return None
+
+
 def init_app(app):
+    app.before_request(refuse_unstorable_input)
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return render_error(400, _("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."))

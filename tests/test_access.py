@@ -79,6 +79,7 @@ REVIEWERS = (LOGIN, 403, 200, 200, 403, 200)  # supervisors and the Dinas, each 
 HOME_REVIEWERS = (LOGIN, 403, 200, 200, 403, 404)  # a home record: the other kecamatan's supervisor gets 404
 HOME_VIEWERS = (LOGIN, 200, 200, 200, 404, 404)  # a home assessment: everyone of the home area sees it
 ADMIN_ONLY = (LOGIN, 403, 403, 200, 403, 403)
+ADMIN_REFUSED = (LOGIN, 403, 403, 422, 403, 403)  # an empty form reaches only the admin, who gets it back, refused
 FOREIGN_RECORD = (LOGIN, 404, 404, 404, 404, 404)  # another regency's: not even the Dinas of Jombang sees it
 FOREIGN_REVIEWED = (LOGIN, 403, 404, 404, 403, 404)
 OWN_DRAFT = (LOGIN, 200, 403, 403, 404, 403)  # the home facilitator's own draft; other facilitators get 404
@@ -88,7 +89,7 @@ ROUTES = {
     "/": [Case((LOGIN, Redirect("/assessments/"), Redirect("/reviews/"), Redirect("/cooperatives/"),
                 Redirect("/assessments/"), Redirect("/reviews/")))],
     "/auth/login": [Case((200, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE)),
-                    Case((200, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE), "empty form", method="POST")],
+                    Case((422, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE), "empty form", method="POST")],
     "/auth/logout": [Case((LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN))],
     "/language/<lang>": [Case((HOME_PAGE,) * 6)],
     "/offline": [Case(ALL_200)],
@@ -192,14 +193,14 @@ ROUTES = {
         Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN)],
     "/bimtek/<int:session_id>/edit": [Case(ADMIN_ONLY, shows=True),
                                       Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
-                                      Case(ADMIN_ONLY, "empty form", method="POST")],
-    "/bimtek/new": [Case(ADMIN_ONLY), Case(ADMIN_ONLY, "empty form", method="POST")],
+                                      Case(ADMIN_REFUSED, "empty form", method="POST")],
+    "/bimtek/new": [Case(ADMIN_ONLY), Case(ADMIN_REFUSED, "empty form", method="POST")],
 
     "/users/": [Case(ADMIN_ONLY, shows=True)],
-    "/users/new": [Case(ADMIN_ONLY), Case(ADMIN_ONLY, "empty form", method="POST")],
+    "/users/new": [Case(ADMIN_ONLY), Case(ADMIN_REFUSED, "empty form", method="POST")],
     "/users/<int:user_id>/edit": [Case(ADMIN_ONLY, shows=True),
                                   Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
-                                  Case(ADMIN_ONLY, "empty form", method="POST")],
+                                  Case(ADMIN_REFUSED, "empty form", method="POST")],
     "/instruments/": [Case(ADMIN_ONLY)],
     "/instruments/<int:version_id>": [Case(ADMIN_ONLY), Case((LOGIN, 403, 403, 404, 403, 403), "unknown",
                                                              args={"version_id": 999})],

@@ -30,7 +30,7 @@ def test_start_records_the_visit_and_a_retry_with_the_same_uuid_makes_one_assess
 def test_start_refuses_bad_input_with_indonesian_messages(field):
     _, response = field.start(visit_date="2099-01-01", latitude="91")
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Tanggal kunjungan tidak boleh di masa depan." in html
+    assert response.status_code == 422 and "Tanggal kunjungan tidak boleh di masa depan." in html
     assert "Lokasi tidak valid dan tidak disimpan." in html and 'name="latitude" value=""' in html
     assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
 

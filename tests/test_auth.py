@@ -23,7 +23,7 @@ def test_login_success_starts_session(client, auth, jombang):
 
 def test_login_wrong_password_is_refused_in_indonesian(client, auth, jombang):
     response = auth.login("fas.diwek", "salah-sekali")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Nama pengguna atau kata sandi salah." in response.get_data(as_text=True)
     assert client.get("/cooperatives/").status_code == 302  # still anonymous
 
@@ -45,7 +45,7 @@ def test_login_with_forged_csrf_token_is_rejected(client, jombang):
 def test_inactive_user_cannot_log_in(client, auth, jombang):
     db.session.scalar(select(User).where(User.username == "fas.diwek")).active = False
     db.session.commit()
-    assert auth.login("fas.diwek").status_code == 200
+    assert auth.login("fas.diwek").status_code == 422
     assert client.get("/cooperatives/").status_code == 302
 
 

@@ -3,14 +3,15 @@ import io
 import random
 import struct
 import warnings
+import zipfile
 import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from PIL import ExifTags, Image, JpegImagePlugin, features
+from PIL import ExifTags, Image, JpegImagePlugin, PngImagePlugin, features
 
 from app.assessments import photos
-from app.assessments.photos import MAX_BYTES, MAX_SIDE, Photo, PhotoError, process_photo, read_limited
+from app.assessments.photos import MAX_BYTES, MAX_PIXELS, MAX_SIDE, Photo, PhotoError, process_photo, read_limited
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
@@ -67,6 +68,49 @@ def png_header(width, height):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"junk") + chunk(b"IEND", b"")
+
+
+def jpeg_claiming(width, height):
+    """A small real JPEG whose frame header (SOF0) claims another size: a bomb costs a few hundred bytes."""
+    data = bytearray(encode(Image.new("RGB", (16, 16), RED), "JPEG"))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def zip_of(files):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
+SCRIPT = b"<script>alert(document.cookie)</script>"
+# What hides in a polyglot: none of it may reach the stored photo.
+PAYLOADS = (b"<script", b"<html", b"PK\x03\x04", b"META-INF", b"payload.js", b"alert(")
+
+
+def tagged_phone_jpeg(orientation, size=(400, 300)):
+    """A camera JPEG with GPS, a maker note, XMP and a comment, stored rotated (`orientation`)."""
+    exif = phone_exif(orientation)
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.MakerNote] = b"SAMSUNG\0serial R58N12345"
+    return encode(quartered(size), "JPEG", exif=exif, comment=b"Desa Wonosalam",
+                  xmp=b"<x:xmpmeta><exif:GPSLatitude>7,33S</exif:GPSLatitude></x:xmpmeta>")
+
+
+def tagged_png(orientation, size=(400, 300)):
+    """A PNG with an eXIf chunk (GPS, orientation) and tEXt, zTXt and iTXt chunks."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Location", "Desa Wonosalam -7.55, 112.23")
+    info.add_text("Software", "Galaxy camera", zip=True)
+    info.add_itxt("Comment", SCRIPT.decode())
+    return encode(quartered(size), "PNG", exif=phone_exif(orientation), pnginfo=info)
+
+
+# Every trace of the metadata above, as it would appear in the stored bytes.
+LEAKS = (b"Exif\0\0", b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"xmpmeta", b"samsung", b"SAMSUNG", b"Galaxy",
+         b"Wonosalam", b"R58N12345", b"GPS", *PAYLOADS)
 
 
 def code_of(data):
@@ -145,12 +189,17 @@ def test_big_jpeg_is_decoded_at_reduced_scale(monkeypatch):
 
 @pytest.mark.parametrize("data", [
     random.Random(7).randbytes(4096),
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">' + SCRIPT + b"</svg>",
+    b"<!DOCTYPE html><html><body>" + SCRIPT + b"</body></html>",
+    b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x02\x00\x3e\x00" + bytes(200),  # a Linux executable's header
+    b"MZ\x90\x00\x03" + bytes(55) + b"\x80\x00\x00\x00This program cannot be run in DOS mode.",
+    zip_of({"foto.jpg": "not really"}),
     b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n",
     "Laporan RAT Koperasi Desa Merah Putih\nAnggota: 120 orang\n".encode(),
     b"",
     b"\xff\xd8\xff",  # nothing but the start of a JPEG
     b"\x89PNG\r\n\x1a\n",
-], ids=["random", "pdf", "text", "empty", "jpeg-marker-only", "png-signature-only"])
+], ids=["random", "svg", "html", "elf", "exe", "zip", "pdf", "text", "empty", "jpeg-marker-only", "png-signature-only"])
 def test_what_is_not_an_image_is_refused(data):
     assert code_of(data) == "not_an_image"
 
@@ -219,9 +268,10 @@ def test_gif_transparency_becomes_white():
 
 
 @pytest.mark.parametrize("width, height", [
-    (7800, 7800),  # 61 M: above our limit, below Pillow's warning
-    (10000, 10000),  # 100 M: Pillow warns
+    (7800, 7800),  # 61 M: above our limit, so Pillow warns too
+    (10000, 10000),  # 100 M: Pillow warns (at most twice its limit)
     (20000, 20000),  # 400 M: Pillow raises
+    (30000, 30000),
     (1, 60_000_000),
 ])
 def test_huge_pixel_counts_are_refused_before_decoding(width, height):
@@ -310,3 +360,56 @@ def test_damaged_images_give_a_photo_or_a_photo_error(sample, cut, flips):
     else:
         assert max(photo.width, photo.height) <= MAX_SIDE
         opened(photo)
+
+
+def test_pillow_guard_is_set_to_our_limit():
+    assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS
+
+
+@pytest.mark.parametrize("width, height", [(8000, 8000), (65000, 65000), (65535, 1000)])
+def test_jpeg_claiming_a_huge_size_is_refused(width, height):
+    assert Image.open(io.BytesIO(jpeg_claiming(16, 16))).size == (16, 16)  # the patch is where Pillow reads
+    assert code_of(jpeg_claiming(width, height)) == "too_many_pixels"
+
+
+@pytest.mark.parametrize("width, height", [(8000, 8000), (65000, 65000)])
+def test_pillow_bomb_warning_and_error_are_refused_on_their_own(monkeypatch, width, height):
+    # Without our own check, Pillow's guard still refuses: its warning (64 MP, between its limit and
+    # twice it) is made an error like its DecompressionBombError (4 GP).
+    monkeypatch.setattr(photos, "MAX_PIXELS", 10 ** 12)
+    assert code_of(jpeg_claiming(width, height)) == "too_many_pixels"
+
+
+@pytest.mark.parametrize("name, data", [
+    ("jpeg+zip", encode(quartered((64, 48)), "JPEG") + zip_of({"payload.js": "alert(1)"})),
+    ("jpeg+html", encode(quartered((64, 48)), "JPEG") + b"<html><body>" + SCRIPT + b"</body></html>"),
+    ("gifar", encode(quartered((64, 48)), "GIF") + zip_of({"META-INF/MANIFEST.MF": "Main-Class: payload.js\n"})),
+    ("jpeg-comment-script", encode(quartered((64, 48)), "JPEG", comment=SCRIPT)),
+    ("jpeg-xmp-html", encode(quartered((64, 48)), "JPEG", xmp=b"<html>" + SCRIPT)),
+    ("png-text-script", tagged_png(1, (64, 48))),
+    ("png+zip", encode(quartered((64, 48)), "PNG") + zip_of({"payload.js": "alert(1)"})),
+])
+def test_polyglots_keep_only_their_picture(name, data):
+    assert any(payload in data for payload in PAYLOADS)
+    photo = process_photo(data)
+    assert red_corners(opened(photo)) == {"top-left"}
+    for payload in PAYLOADS:
+        assert payload not in photo.jpeg, (name, payload)
+    assert photo.jpeg.endswith(b"\xff\xd9")  # the re-encoded JPEG ends at its own EOI: nothing trails
+
+
+@pytest.mark.parametrize("make, orientation, corner", [
+    (tagged_phone_jpeg, 6, "top-right"), (tagged_phone_jpeg, 3, "bottom-right"),
+    (tagged_png, 8, "bottom-left"), (tagged_png, 6, "top-right"),
+])
+def test_gps_maker_note_xmp_and_text_chunks_are_stripped_after_rotating(make, orientation, corner):
+    data = make(orientation)
+    source = Image.open(io.BytesIO(data))
+    source.load()
+    assert source.getexif().get_ifd(ExifTags.IFD.GPSInfo) and source.getexif()[ExifTags.Base.Orientation] == orientation
+    photo = process_photo(data)
+    image = opened(photo)
+    assert red_corners(image) == {corner}
+    assert not image.getexif() and not {"exif", "xmp", "comment", "icc_profile"} & image.info.keys()
+    for leak in LEAKS:
+        assert leak not in photo.jpeg, leak

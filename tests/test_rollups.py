@@ -299,7 +299,7 @@ def test_admin_records_a_bimtek_session(app, jombang, client, auth):
     session = db.session.get(BimtekSession, session.id, populate_existing=True)
     assert edited.status_code == 302 and (session.title, session.district_codes) == ("Bimtek Diwek (ulang)", [DIWEK])
     refused = client.post("/bimtek/new", data={"csrf_token": token, "title": "x", "held_on": "", "districts": []})
-    assert refused.status_code == 200 and "Pilih paling sedikit satu kecamatan." in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Pilih paling sedikit satu kecamatan." in refused.get_data(as_text=True)
     auth.login("supervisor")
     assert client.get("/bimtek/new").status_code == 403
 

@@ -174,3 +174,23 @@ def test_read_batch_orders_starts_then_changes_then_submits():
     ((2000, 2), (2000, 1), True), ((1000, 9), (2000, 0), False)])
 def test_is_newer(incoming, stored, newer):
     assert is_newer(incoming, stored) is newer
+
+
+@pytest.mark.parametrize("change", [
+    {"seq": 2 ** 31}, {"seq": -1}, {"ts": 2 ** 53 + 1}, {"ts": 2 ** 63}, {"value": "a\x00b"}, {"question": "A\x00"},
+    {"value": "\ud800"}, {"extra": {"nested": ["\x00"]}},
+], ids=["seq-past-int", "seq-negative", "ts-past-js", "ts-past-bigint", "nul-value", "nul-code", "surrogate", "nested-nul"])
+def test_read_batch_refuses_what_no_column_can_store(change):
+    op = {"seq": 1, "type": "answer", "assessment": str(uuid.uuid4()), "question": "A1", "value": "yes", "ts": 5}
+    assert len(read_batch({"ops": [op]})[0]) == 1
+    ops, refused = read_batch({"ops": [{**op, **change}]})
+    assert ops == [] and [r.reason for r in refused] == ["malformed"]
+
+
+@pytest.mark.parametrize("change", [{"cooperative": 2 ** 63}, {"version": [1]}, {"version": "1"}, {"attendees": "Pak Slamet"},
+                                    {"attendees": [5]}, {"latitude": "nan"}, {"latitude": True}, {"visit_date": 20251014}])
+def test_read_batch_refuses_starts_with_fields_of_the_wrong_kind(change):
+    op = {"seq": 1, "type": "start", "assessment": str(uuid.uuid4()), "cooperative": 3, "version": 1,
+          "visit_date": "2025-10-14", "attendees": ["Pak Slamet"], "latitude": -7.5}
+    assert len(read_batch({"ops": [op]})[0]) == 1
+    assert read_batch({"ops": [{**op, **change}]})[0] == []

@@ -31,7 +31,7 @@ def test_new_user_form_errors_are_indonesian_and_nothing_is_saved(client, auth, 
         "csrf_token": auth.token(), "username": "fas.diwek", "name": "", "role": "facilitator",
         "password": "pendek"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Nama pengguna sudah dipakai." in html
     assert "Wajib diisi." in html
     assert "Pilih paling sedikit satu kecamatan." in html
@@ -44,7 +44,7 @@ def test_admin_cannot_assign_a_kecamatan_outside_the_regency(client, auth, jomba
     response = client.post("/users/new", data={
         "csrf_token": auth.token(), "username": "luar", "name": "Luar", "role": "facilitator",
         "districts": ["35.16.01"], "password": "rahasia-panjang"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "&#39;35.16.01&#39; bukan pilihan yang valid." in response.get_data(as_text=True)
     assert user("luar") is None
 
@@ -65,7 +65,7 @@ def test_admin_cannot_demote_or_deactivate_themselves(client, auth, jombang):
     auth.login("dinas")
     response = client.post(f"/users/{me.id}/edit", data={
         "csrf_token": auth.token(), "name": "Dinas", "role": "facilitator", "districts": [DIWEK]})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert user("dinas").role == "admin" and user("dinas").active
 
 

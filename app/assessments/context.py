@@ -12,6 +12,7 @@ from app.assessments.service import result_of
 from app.auth.models import FACILITATOR
 from app.errors import render_error
 from app.extensions import db
+from app.inputs import MAX_STAMP
 from app.instruments.models import version_in_use
 from app.instruments.scoring import visible_questions
 
@@ -19,7 +20,7 @@ from app.instruments.scoring import visible_questions
 def client_stamp():
     """The browser's clock for this change (app.js sends it as `ts`), or None for the server's."""
     ts = request.form.get("ts", type=int)
-    return (ts, 0) if ts and ts > 0 else None
+    return (ts, 0) if ts and 0 < ts <= MAX_STAMP else None
 
 
 def can_edit(assessment):
@@ -72,8 +73,11 @@ class Sheet:
         self.shown = visible_questions(assessment.instrument, values)
         self.values, self.na = assessment.form_values()
         self.errors = {code: answer_message(error) for code, error in (errors or {}).items()}
-        self.values.update({code: request.form.get(code, "") for code in self.errors})
         self.photo_errors = photo_errors or {}
+        if self.failed:  # a refused section post saved nothing: show what was typed, not what is stored
+            typed = {code: value for code, value in request.form.items() if assessment.instrument.question(code)}
+            self.values.update(typed)
+            self.na = (self.na - typed.keys()) | set(request.form.getlist("na"))
         self.editable = can_edit(assessment)
 
     @property

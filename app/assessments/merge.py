@@ -16,9 +16,13 @@ The rules:
   queued offline is judged on the answers queued before it.
 - An answer or a note replaces the stored one only when its (ts, seq) is newer, so a replayed
   batch, a duplicate, or a change that arrives late changes nothing.
+- An operation that cannot be stored as sent is malformed: text with NUL characters or lone
+  surrogates, numbers past their columns (see app/inputs.py), fields of the wrong type.
 """
 import uuid
 from dataclasses import dataclass, field
+
+from app.inputs import MAX_ID, MAX_SEQ, MAX_STAMP, storable, whole
 
 KINDS = ("start", "answer", "note", "submit")
 ORDER = {"start": 0, "answer": 1, "note": 1, "submit": 2}
@@ -53,7 +57,7 @@ def read_batch(payload):
     for item in items:
         op = _op(item)
         if op is None:
-            seq = item.get("seq") if isinstance(item, dict) and _whole(item.get("seq")) else None
+            seq = item.get("seq") if isinstance(item, dict) and whole(item.get("seq"), 0, MAX_SEQ) else None
             refusals.append(Refusal(seq, "malformed"))
         else:
             ops.append(op)
@@ -66,23 +70,31 @@ def is_newer(incoming, stored):
 
 
 def _op(item):
-    if not isinstance(item, dict) or item.get("type") not in KINDS or not _whole(item.get("seq")):
+    if not isinstance(item, dict) or item.get("type") not in KINDS or not whole(item.get("seq"), 0, MAX_SEQ):
+        return None
+    if not storable(item):
         return None
     try:
         assessment = uuid.UUID(str(item.get("assessment")))
     except ValueError:
         return None
     ts = item.get("ts", 0)
-    if not _whole(ts) or ts < 0:
+    if not whole(ts, 0, MAX_STAMP):
         return None
     if item["type"] == "answer" and not isinstance(item.get("question"), str):
         return None
     if item["type"] == "note" and not (isinstance(item.get("section"), str) and isinstance(item.get("text"), str)):
         return None
-    if item["type"] == "start" and not _whole(item.get("cooperative")):
+    if item["type"] == "start" and not _start_fields(item):
         return None
     return Op(item["seq"], item["type"], assessment, ts, item)
 
 
-def _whole(value):
-    return isinstance(value, int) and not isinstance(value, bool)
+def _start_fields(item):
+    attendees = item.get("attendees")
+    return (whole(item.get("cooperative"), 1, MAX_ID)
+            and (item.get("version") is None or whole(item["version"], 1, MAX_ID))
+            and isinstance(item.get("visit_date") or "", str)
+            and (attendees is None or isinstance(attendees, list) and all(isinstance(a, str) for a in attendees))
+            and all(item.get(key) is None or isinstance(item[key], (int, float)) and not isinstance(item[key], bool)
+                    for key in ("latitude", "longitude", "accuracy_m")))

@@ -62,15 +62,14 @@ def photo(assessment_id, photo_id):
     response = send_from_directory(photo_folder(), photo.filename, mimetype="image/jpeg", max_age=86400)
     response.cache_control.public = False
     response.cache_control.private = True
+    response.headers["X-Content-Type-Options"] = "nosniff"  # always read as the JPEG we wrote, never sniffed
     return response
 
 
 def save_photo(assessment, code, upload):
     """Process and store one uploaded photo; returns an error message, or None when it is kept."""
-    if upload is None or not upload.filename:
-        return PHOTO_ERRORS["not_an_image"]
     try:
-        processed = process_photo(read_limited(upload.stream))
+        processed = read_photo(upload)
     except PhotoError as error:
         return PHOTO_ERRORS[error.code]
     store_photo(assessment, code, processed, photo_folder())
@@ -78,16 +77,25 @@ def save_photo(assessment, code, upload):
     return None
 
 
-def save_section_photos(assessment, section):
-    """Photos sent with a whole-section form post (no JavaScript): {code: error message}."""
-    errors = {}
+def read_photo(upload):
+    """The processed Photo of an uploaded file; raises PhotoError. Nothing is stored."""
+    if upload is None or not upload.filename:
+        raise PhotoError("not_an_image")
+    return process_photo(read_limited(upload.stream))
+
+
+def read_section_photos(section):
+    """Photos sent with a whole-section form post (no JavaScript), processed but not stored yet:
+    ([(question code, Photo)], {question code: error message})."""
+    photos, errors = [], {}
     for question in section.questions:
         upload = request.files.get(f"photo-{question.code}")
         if question.photo and upload is not None and upload.filename:
-            error = save_photo(assessment, question.code, upload)
-            if error:
-                errors[question.code] = error
-    return errors
+            try:
+                photos.append((question.code, read_photo(upload)))
+            except PhotoError as error:
+                errors[question.code] = PHOTO_ERRORS[error.code]
+    return photos, errors
 
 
 def photo_folder():

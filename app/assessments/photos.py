@@ -10,6 +10,9 @@ MAX_BYTES = 10 * 1024 * 1024  # originals up to 10 MB
 MAX_SIDE = 1600  # stored photos: longest side at most 1,600 px
 MAX_PIXELS = 50_000_000  # refuse decompression bombs above this many pixels
 QUALITY = 82
+# Pillow's own guard, set deliberately to our limit (it is process-wide): above it Pillow warns, which
+# process_photo turns into an error, and above twice it Pillow refuses to open the file at all.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # Pillow plugin ids: "JPEG" also opens the MPO files many Android cameras write.
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
 # What Pillow's decoders raise on damaged or hostile data.
@@ -49,7 +52,12 @@ def read_limited(stream, limit=MAX_BYTES) -> bytes:
 
 
 def process_photo(data: bytes) -> Photo:
-    """A JPEG of at most MAX_SIDE px on its longest side, upright, with EXIF and all other metadata removed."""
+    """A JPEG of at most MAX_SIDE px on its longest side, upright, with EXIF and all other metadata removed.
+
+    The JPEG is encoded afresh from the decoded pixels, so nothing of the upload but its picture survives:
+    no metadata, and nothing appended after the image data (a ZIP, a script). Trailing data is not refused,
+    since phones append their own (Samsung's trailer, an MPO's second picture).
+    """
     if len(data) > MAX_BYTES:
         raise PhotoError("too_large")
     try:

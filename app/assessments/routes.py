@@ -9,10 +9,10 @@ from app.assessments.context import (Sheet, can_edit, check_own_draft, client_st
                                      viewable)
 from app.assessments.forms import StartForm, answer_message
 from app.assessments.models import ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID, Assessment
-from app.assessments.photo_routes import save_section_photos
+from app.assessments.photo_routes import photo_folder, read_section_photos
 from app.assessments.forms import CONFLICT
-from app.assessments.service import (Conflict, Incomplete, StartConflict, parse_answer, result_of, save_answer,
-                                     save_note, save_section, start, transition)
+from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, parse_section,
+                                     result_of, save_answer, save_note, save_section, start, transition)
 from app.assessments.workflow import NotAllowed
 from app.auth.models import FACILITATOR
 from app.errors import render_error
@@ -20,7 +20,7 @@ from app.extensions import db
 from app.instruments.definition import AnswerError
 from app.instruments.models import version_in_use
 from app.instruments.scoring import visible_questions
-from app.rendering import render
+from app.rendering import form_page, render
 
 
 @bp.app_context_processor
@@ -56,8 +56,7 @@ def new(cooperative_id):
             return render_error(409, _("Formulir ini sudah dipakai. Muat ulang halaman lalu coba lagi."))
         first = assessment.instrument.sections[0].code
         return redirect(url_for("assessments.section", assessment_id=assessment.id, code=first))
-    return render_template("assessments/new.html", form=form, cooperative=cooperative, version=version,
-                           template_id=TEMPLATE_ID)
+    return form_page("assessments/new.html", form, cooperative=cooperative, version=version, template_id=TEMPLATE_ID)
 
 
 @bp.get("/prepare/<int:cooperative_id>")
@@ -84,10 +83,10 @@ def section(assessment_id, code):
     errors, photo_errors = {}, {}
     if request.method == "POST":
         check_own_draft(assessment)
-        errors = save_section(assessment, section, request.form)
-        if not errors:
-            photo_errors = save_section_photos(assessment, section)
-        if not errors and not photo_errors:
+        parsed, errors = parse_section(section, request.form)
+        photos, photo_errors = read_section_photos(section)
+        if not errors and not photo_errors:  # all or nothing: answers, notes and photos
+            save_section(assessment, section, parsed, request.form.get("notes"), photos, photo_folder())
             return redirect(next_step(assessment, section, request.form.get("go")))
     sheet = Sheet(assessment, errors, photo_errors)
     return render_template("assessments/section.html", section=section, sheet=sheet), 422 if sheet.failed else 200
@@ -123,7 +122,7 @@ def note(assessment_id, code):
     """Autosave a section's notes."""
     assessment = own_draft(assessment_id)
     section = section_or_404(assessment, code)
-    save_note(assessment, section.code, request.form.get("notes", "").strip()[:5000], client_stamp())
+    save_note(assessment, section.code, request.form.get("notes", "").strip()[:NOTE_LIMIT], client_stamp())
     db.session.commit()
     return render("assessments/section.html", "note_saved", section=section, sheet=Sheet(assessment))
 

@@ -15,6 +15,9 @@ from app.instruments.scoring import score
 from app.assessments.merge import is_newer
 
 
+NOTE_LIMIT = 5000  # characters kept of a section's notes
+
+
 class StartConflict(Exception):
     """The assessment id is already taken by another facilitator or cooperative."""
 
@@ -119,8 +122,8 @@ def server_stamp():
     return (int(time.time() * 1000), 0)
 
 
-def save_section(assessment, section, form):
-    """Save every answer of a whole-section form post, or none: returns {code: AnswerError}."""
+def parse_section(section, form):
+    """The answers of a whole-section form post, parsed: ([(question, stored value)], {code: AnswerError})."""
     not_applicable = set(form.getlist("na"))
     parsed, errors = [], {}
     for question in section.questions:
@@ -129,14 +132,19 @@ def save_section(assessment, section, form):
                 parsed.append((question, parse_answer(question, form.get(question.code), question.code in not_applicable)))
             except AnswerError as error:
                 errors[question.code] = error
-    if errors:
-        return errors
+    return parsed, errors
+
+
+def save_section(assessment, section, parsed, notes, photos, folder):
+    """Save a whole section at once: parsed answers (from parse_section), its notes unless None, and
+    processed photos [(question code, Photo)], in one commit."""
     for question, stored in parsed:
         save_answer(assessment, question, stored)
-    if "notes" in form:
-        save_note(assessment, section.code, form["notes"].strip())
+    if notes is not None:
+        save_note(assessment, section.code, notes.strip()[:NOTE_LIMIT])
+    for code, photo in photos:
+        store_photo(assessment, code, photo, folder)
     db.session.commit()
-    return {}
 
 
 def store_photo(assessment, question_code, photo, folder):

@@ -9,7 +9,7 @@ from app.assessments import bp
 from app.assessments.forms import CONFLICT, StartForm, answer_message
 from app.assessments.merge import read_batch
 from app.assessments.models import Assessment
-from app.assessments.service import (Conflict, Incomplete, StartConflict, parse_answer, save_answer, save_note,
+from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, save_answer, save_note,
                                      start, transition)
 from app.assessments.workflow import SUBMITTED, NotAllowed
 from app.auth.models import FACILITATOR
@@ -46,7 +46,7 @@ def apply_start(op):
     if cooperative is None or version is None:
         raise Refused("unknown_cooperative", _("Koperasi atau instrumen tidak dikenal."))
     form = StartForm(cooperative, meta={"csrf": False}, formdata=MultiDict({
-        "id": str(op.assessment), "visit_date": op.data.get("visit_date", ""),
+        "id": str(op.assessment), "visit_date": op.data.get("visit_date") or "",
         "others": "\n".join(str(name) for name in op.data.get("attendees") or [] if name),
         **{key: str(op.data[key]) for key in ("latitude", "longitude", "accuracy_m") if op.data.get(key) is not None}}))
     if not form.validate():
@@ -78,7 +78,7 @@ def apply_note(op):
     assessment = own_draft(op)
     if op.data["section"] not in {s.code for s in assessment.instrument.sections}:
         raise Refused("unknown_section", _("Bagian %(code)s tidak ada.", code=op.data["section"]))
-    return {"applied": save_note(assessment, op.data["section"], op.data["text"].strip()[:5000], op.stamp)}
+    return {"applied": save_note(assessment, op.data["section"], op.data["text"].strip()[:NOTE_LIMIT], op.stamp)}
 
 
 def apply_submit(op):

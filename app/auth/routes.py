@@ -1,5 +1,5 @@
 """Login and logout views."""
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from app.auth.forms import LoginForm
 from app.auth.models import User
 from app.extensions import db, limiter, login
 from app.navigation import safe_next
+from app.rendering import form_page
 
 
 @login.user_loader
@@ -46,10 +47,12 @@ def refused(_limit):
                                          "Tunggu beberapa menit, lalu coba lagi."))
 
 
-def show_login(form, status=200, refusal=None):
-    """The login page; it warns when the session cookie cannot come back over this plain-http address."""
+def show_login(form, status=None, refusal=None):
+    """The login page (422 when refused); it warns when the session cookie cannot come back over this
+    plain-http address."""
     insecure = current_app.config["SESSION_COOKIE_SECURE"] and not request.is_secure
-    return make_response(render_template("auth/login.html", form=form, refusal=refusal, insecure=insecure), status)
+    page, refused = form_page("auth/login.html", form, refusal=refusal, insecure=insecure)
+    return make_response(page, status or refused)
 
 
 @bp.route("/login", methods=["GET", "POST"])

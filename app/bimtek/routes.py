@@ -9,6 +9,7 @@ from app.bimtek.forms import SessionForm
 from app.bimtek.models import BimtekSession
 from app.extensions import db
 from app.regions.models import District
+from app.rendering import form_page
 from app.rollups.stats import topics_by_weakness
 from app.rollups.view import Asked, instrument, latest_in
 from app.cooperatives.models import Cooperative
@@ -46,7 +47,7 @@ def edit(session_id):
         db.session.commit()
         flash(_("Sesi Bimtek disimpan."), "success")
         return redirect(url_for("bimtek.show", session_id=session.id))
-    return render_template("bimtek/form.html", form=form, session=session)
+    return form_page("bimtek/form.html", form, session=session)
 
 
 @bp.get("/<int:session_id>")

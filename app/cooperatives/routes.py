@@ -11,8 +11,9 @@ from app.cooperatives import bp
 from app.cooperatives.forms import BLANK_OFFICER_ROWS, CooperativeForm
 from app.cooperatives.models import Officer
 from app.extensions import db
+from app.inputs import page_number
 from app.regions.models import District, Village
-from app.rendering import render
+from app.rendering import form_page, render
 
 PROFILE_FIELDS = ("name", "sk_ahu", "nib", "nik", "founded_on", "address", "phone", "member_count")
 
@@ -26,7 +27,8 @@ def index():
     if q:
         stmt = stmt.where(or_(Village.name.icontains(q, autoescape=True),
                               District.name.icontains(q, autoescape=True)))
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=page_number),
+                       per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
     return render("cooperatives/index.html", "results", page=page, q=q)
 
 
@@ -55,4 +57,4 @@ def edit(cooperative_id):
     if not form.is_submitted():
         for _row in range(BLANK_OFFICER_ROWS):
             form.officers.append_entry()
-    return render_template("cooperatives/edit.html", form=form, cooperative=cooperative)
+    return form_page("cooperatives/edit.html", form, cooperative=cooperative)

@@ -4,7 +4,7 @@ from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.assessments.models import STATUSES
-from app.forms import BaseForm, choices
+from app.forms import BaseForm, choices, strip
 
 
 class QueueFilter(BaseForm):
@@ -12,9 +12,10 @@ class QueueFilter(BaseForm):
     class Meta:
         csrf = False
 
-    district = SelectField(_l("Kecamatan"), validators=[Optional()])
-    status = SelectField(_l("Status"), default="submitted", validators=[Optional()])
-    facilitator = SelectField(_l("Pendamping"), validators=[Optional()])
+    # Optional() lets a blank value through without the choice check: stripped, " " is no filter at all
+    district = SelectField(_l("Kecamatan"), filters=[strip], validators=[Optional()])
+    status = SelectField(_l("Status"), default="submitted", filters=[strip], validators=[Optional()])
+    facilitator = SelectField(_l("Pendamping"), filters=[strip], validators=[Optional()])
     visited_from = DateField(_l("Kunjungan dari"), validators=[Optional()])
     visited_to = DateField(_l("sampai"), validators=[Optional()])
 

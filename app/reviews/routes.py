@@ -75,7 +75,7 @@ def act(assessment_id, action):
     if not form.validate_on_submit():
         abort(400)
     comments = {key[len(QUESTION_COMMENT):]: value[:2000] for key, value in request.form.items()
-                if key.startswith(QUESTION_COMMENT)}
+                if key.startswith(QUESTION_COMMENT) and assessment.instrument.question(key[len(QUESTION_COMMENT):])}
     try:
         if form.version.data != assessment.version:  # the page was stale: say so, whatever the action
             raise Conflict

@@ -17,6 +17,7 @@ from app.auth.models import ADMIN, SUPERVISOR
 from app.bimtek.models import BimtekSession
 from app.cooperatives.models import Cooperative
 from app.extensions import db
+from app.inputs import id_number
 from app.regions.models import District, Regency, Village
 from app.rollups import bp
 from app.rollups.queries import latest_counted
@@ -43,7 +44,7 @@ class Target:
         code = request.args.get("area") or request.args.get("district")
         if request.args.get("session"):
             session = db.one_or_404(BimtekSession.covering(area.district_clause())
-                                    .where(BimtekSession.id == request.args.get("session", type=int)))
+                                    .where(BimtekSession.id == request.args.get("session", type=id_number)))
             self.where.append(District.code.in_(session.district_codes))
             self.name, default, self.level = f"bimtek-{session.held_on.isoformat()}-{session.title}", \
                 session.readiness_date, DISTRICTS

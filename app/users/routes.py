@@ -7,6 +7,7 @@ from app.access import role_required, scope
 from app.auth.models import ADMIN, User
 from app.extensions import db
 from app.forms import choices
+from app.rendering import form_page
 from app.users import bp
 from app.users.forms import NewUserForm, UserForm
 from app.users.service import apply_user_form
@@ -37,7 +38,7 @@ def new():
         db.session.commit()
         flash(_("Pengguna %(username)s ditambahkan.", username=user.username), "success")
         return redirect(url_for("users.index"))
-    return render_template("users/form.html", form=form, user=None)
+    return form_page("users/form.html", form, user=None)
 
 
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
@@ -55,4 +56,4 @@ def edit(user_id):
             db.session.commit()
             flash(_("Perubahan pengguna %(username)s disimpan.", username=user.username), "success")
             return redirect(url_for("users.index"))
-    return render_template("users/form.html", form=form, user=user)
+    return form_page("users/form.html", form, user=user)

@@ -1,0 +1,63 @@
+"""The limits every input keeps before it reaches the database, whatever form, URL or batch brought it.
+
+PostgreSQL refuses NUL characters in text; a Python string decoded from JSON may hold lone
+surrogates that no database encoding takes; and a number past 64 bits (32 for a sequence
+number) overflows its column. Values breaking these are refused with a message, never stored.
+Plain Python (the URL converter is Werkzeug's).
+"""
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2 ** 63 - 1  # the largest id a BIGINT (or SQLite INTEGER) column holds
+MAX_SEQ = 2 ** 31 - 1  # an outbox sequence number: an INTEGER column
+MAX_STAMP = 2 ** 53  # a phone's clock in ms: JavaScript's largest safe integer
+
+
+def storable_text(text):
+    """Whether a string can be stored as text on every database: no NUL, no lone surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def storable(data):
+    """Whether every string in nested JSON data (keys too) is storable_text."""
+    if isinstance(data, str):
+        return storable_text(data)
+    if isinstance(data, dict):
+        return all(storable(key) and storable(value) for key, value in data.items())
+    if isinstance(data, list):
+        return all(storable(item) for item in data)
+    return True
+
+
+def whole(value, low, high):
+    """Whether `value` is an int (a bool is not) from low to high."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def id_number(text):
+    """A query-string id (`request.args.get(..., type=id_number)`): None unless 1 to MAX_ID."""
+    number = int(text)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(text)
+    return number
+
+
+def page_number(text):
+    """A list's ?page= (`request.args.get("page", 1, type=page_number)`): the first page unless 1 to a million."""
+    number = int(text)
+    if not 1 <= number <= 1_000_000:  # beyond, the query's OFFSET would overflow its 64 bits
+        raise ValueError(text)
+    return number
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: a number no id column holds is simply not found (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)

@@ -1,0 +1,194 @@
+"""Crash safety: SIGKILL gunicorn workers while facilitators autosave; no acknowledged answer is lost.
+
+gunicorn (2 sync workers) serves a SQLite file holding Jombang, four facilitators and draft
+assessments of theirs. One thread per facilitator autosaves answers one after another, each to a
+question not answered before, and records each one the server acknowledged (200). Meanwhile a worker
+is killed with SIGKILL, again and again; the master starts a new one. A request the killed worker was
+serving may fail: it was never acknowledged. At the end the database must pass `PRAGMA
+integrity_check` and hold every acknowledged answer with its value.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select, text
+
+from app import ROOT
+from app.assessments.models import Answer
+from app.assessments.service import start
+from app.auth.models import FACILITATOR, User
+from app.cooperatives.models import Cooperative
+from app.extensions import db
+from app.instruments.models import publish
+from app.regions.models import Village
+from tests.conftest import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_user, load_jombang, make_app
+from tests.pgserver import free_port
+
+FACILITATORS = {"fas.diwek": DIWEK, "fas.wonosalam": WONOSALAM, "fas.diwek2": DIWEK, "fas.wonosalam2": WONOSALAM}
+ASSESSMENTS = 25  # per facilitator: more questions (1,100) than a saver can answer in the time
+KILLS = 4
+KILL_EVERY = 1.5  # seconds between kills; the savers keep going meanwhile and for a while after
+
+
+def prepare(path, regions):
+    """Jombang, the instrument, and draft assessments: {username: [assessment id]}."""
+    app = make_app(f"sqlite:///{path}")
+    with app.app_context():
+        load_jombang(regions)
+        add_user("fas.diwek2", FACILITATOR, (DIWEK,))
+        add_user("fas.wonosalam2", FACILITATOR, (WONOSALAM,))
+        version, _ = publish(db.session, INSTRUMENT, SOURCE)
+        db.session.commit()
+        assessments = {}
+        for username, district in FACILITATORS.items():
+            user = db.session.scalar(select(User).where(User.username == username))
+            cooperative = db.session.scalar(select(Cooperative).join(Cooperative.village)
+                                            .where(Village.district_code == district).order_by(Cooperative.id))
+            assessments[username] = [start(uuid.uuid4(), cooperative, user, version, visit_date=date(2025, 10, 14)).id
+                                     for _ in range(ASSESSMENTS)]
+        db.engine.dispose()
+    return assessments
+
+
+def children(pid):
+    """The pids whose parent is `pid` (gunicorn's workers, for its master)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def wait_for(condition, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def gunicorn(tmp_path, sqlite_template, jombang_regions):
+    path = tmp_path / "crash.sqlite3"
+    shutil.copy(sqlite_template, path)
+    assessments = prepare(path, jombang_regions)
+    env = {**os.environ, "SIAPKOP_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{path}",
+           "SESSION_COOKIE_SECURE": "0"}  # plain http here
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync",
+                               "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: len(children(server.pid)) == 2)
+        wait_for(lambda: _up(url))
+        yield server, url, path, assessments
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def _up(url):
+    try:
+        return requests.get(url + "/auth/login", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def logged_in(url, username):
+    session = requests.Session()
+    page = session.get(url + "/auth/login", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    home = session.post(url + "/auth/login", data={"csrf_token": token, "username": username, "password": PASSWORD},
+                        timeout=10)
+    assert "Kunjungan saya" in home.text, username
+    page = session.get(url + "/assessments/", timeout=10).text
+    session.headers.update({"HX-Request": "true",
+                            "X-CSRFToken": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)})
+    return session
+
+
+def value_for(question, n):
+    """The n-th save's value: counts differ from save to save, the others cycle."""
+    if question.type == "count":
+        return str(n % (question.max or 1_000_000))
+    return str(n % 5) if question.type == "scale" else ("yes", "no")[n % 2]
+
+
+class Saver(threading.Thread):
+    """Answers the questions of its facilitator's assessments one by one, until told to stop."""
+
+    def __init__(self, session, url, assessment_ids, stop):
+        super().__init__(daemon=True)
+        self.session, self.url, self.stop = session, url, stop
+        self.todo = [(a, q) for a in assessment_ids for q in INSTRUMENT.questions]
+        self.acknowledged = {}  # (assessment id, question code): value
+        self.failures = 0
+
+    def run(self):
+        for n, (assessment_id, question) in enumerate(self.todo):
+            if self.stop.is_set():
+                return
+            value = value_for(question, n)
+            try:
+                response = self.session.post(f"{self.url}/assessments/{assessment_id}/answers/{question.code}",
+                                             data={question.code: value}, timeout=10)
+                ok = response.status_code == 200 and "Tersimpan" in response.text
+            except requests.RequestException:  # the worker died with the request: not acknowledged
+                ok = False
+            if ok:
+                self.acknowledged[assessment_id, question.code] = value
+            else:
+                self.failures += 1
+
+
+def test_killed_workers_lose_no_acknowledged_answer(gunicorn):
+    server, url, path, assessments = gunicorn
+    stop = threading.Event()
+    savers = [Saver(logged_in(url, username), url, ids, stop) for username, ids in assessments.items()]
+    for saver in savers:
+        saver.start()
+    killed = []
+    for _ in range(KILLS):
+        time.sleep(KILL_EVERY)
+        workers = children(server.pid)
+        assert len(workers) == 2
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        killed.append(victim)
+        # the master notices and starts a new worker; the savers go on meanwhile
+        wait_for(lambda: len(children(server.pid) - {victim}) == 2)
+    time.sleep(KILL_EVERY)  # saves go on with the respawned workers
+    stop.set()
+    for saver in savers:
+        saver.join(timeout=15)
+    assert server.poll() is None and not children(server.pid) & set(killed)
+    server.terminate()
+    server.wait(timeout=15)
+
+    app = make_app(f"sqlite:///{path}")
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        stored = {(a.assessment_id, a.question_code): a.value for a in db.session.scalars(select(Answer))}
+        db.engine.dispose()
+    acknowledged = {key: value for saver in savers for key, value in saver.acknowledged.items()}
+    assert {key: stored.get(key) for key in acknowledged} == acknowledged
+    failures = sum(s.failures for s in savers)
+    assert len(killed) == KILLS and len(acknowledged) > 100
+    assert all(len(s.acknowledged) + s.failures < len(s.todo) for s in savers)  # busy until the end
+    print(f"worker kills survived: {len(killed)}; acknowledged answers checked: {len(acknowledged)}; "
+          f"saves without a reply: {failures}")

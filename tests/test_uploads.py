@@ -1,0 +1,111 @@
+"""Hostile uploads over HTTP: refused with a clear message and nothing kept, or kept as a clean JPEG."""
+import io
+
+from PIL import ExifTags, Image
+from sqlalchemy import func, select
+
+from app import ROOT
+from app.assessments.models import Photo
+from app.extensions import db
+from tests.test_photos import (LEAKS, PAYLOADS, SCRIPT, encode, jpeg_claiming, png_header, quartered,
+                               red_corners, tagged_phone_jpeg, tagged_png, zip_of)
+
+NOT_AN_IMAGE = "Berkas ini bukan foto. Pilih gambar JPEG atau PNG."
+TOO_MANY_PIXELS = "Ukuran gambar terlalu besar untuk diproses."
+TOO_LARGE = "Foto terlalu besar: paling besar 10 MB."
+
+
+def bad_uploads():
+    """(file name, content, message): every one must be refused."""
+    jpeg, png = tagged_phone_jpeg(6, (600, 400)), encode(Image.effect_noise((300, 200), 60), "PNG")
+    return [
+        ("surat.pdf", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n", NOT_AN_IMAGE),
+        ("catatan.txt", "Laporan RAT Koperasi Desa Merah Putih\n".encode(), NOT_AN_IMAGE),
+        ("halaman.html", b"<!DOCTYPE html><html><body>" + SCRIPT + b"</body></html>", NOT_AN_IMAGE),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">' + SCRIPT + b"</svg>",
+         NOT_AN_IMAGE),
+        ("setup.exe", b"MZ\x90\x00\x03" + bytes(55) + b"\x80\x00\x00\x00This program cannot be run in DOS mode.",
+         NOT_AN_IMAGE),
+        ("foto.jpg", b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x02\x00\x3e\x00" + bytes(200), NOT_AN_IMAGE),
+        ("kosong.jpg", b"", NOT_AN_IMAGE),
+        ("foto.jpg", b"<html><body>" + SCRIPT, NOT_AN_IMAGE),
+        ("foto.png", zip_of({"payload.js": "alert(1)"}), NOT_AN_IMAGE),
+        ("foto.jpg", jpeg[: len(jpeg) // 2], NOT_AN_IMAGE),
+        ("foto.png", png[: len(png) // 2], NOT_AN_IMAGE),
+        ("foto.tif", encode(Image.new("RGB", (64, 48)), "TIFF"), NOT_AN_IMAGE),
+        ("foto.ico", encode(Image.new("RGB", (64, 48)), "ICO"), NOT_AN_IMAGE),
+        ("bom.png", png_header(30000, 30000), TOO_MANY_PIXELS),
+        ("bom.jpg", jpeg_claiming(65000, 65000), TOO_MANY_PIXELS),
+        ("bom.jpg", jpeg_claiming(8000, 8000), TOO_MANY_PIXELS),
+        ("besar.jpg", jpeg + bytes(10 * 1024 * 1024 + 1 - len(jpeg)), TOO_LARGE),
+    ]
+
+
+def post_photo(field, assessment_id, data, name, code="A1"):
+    return field.client.post(f"/assessments/{assessment_id}/photos/{code}",
+                             data={f"photo-{code}": (io.BytesIO(data), name)},
+                             headers={"HX-Request": "true", "X-CSRFToken": field.token},
+                             content_type="multipart/form-data")
+
+
+def stored_files(app):
+    folder = ROOT.joinpath(app.config["PHOTO_FOLDER"])
+    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def photo_rows():
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(Photo))
+
+
+def test_hostile_uploads_are_refused_and_nothing_is_kept(field, app):
+    assessment_id, _ = field.start()
+    uploads = bad_uploads()
+    for name, data, message in uploads:
+        response = post_photo(field, assessment_id, data, name)
+        body = response.get_data(as_text=True)
+        assert (response.status_code, message in body) == (422, True), name
+        assert photo_rows() == 0 and stored_files(app) == [], name
+    # the same files with a whole-section post: the answer sent with them is not saved either
+    for name, data, message in uploads[:3] + uploads[-4:]:
+        response = field.client.post(f"/assessments/{assessment_id}/sections/A", data={
+            "csrf_token": field.token, "A1": "yes", "notes": "catatan", "photo-A1": (io.BytesIO(data), name),
+            "go": "next"}, content_type="multipart/form-data")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422 and message in body, name
+        assert 'value="yes" checked' in body  # what was typed is shown again, to send once more
+        assert photo_rows() == 0 and stored_files(app) == [], name
+        assert field.client.get(f"/assessments/{assessment_id}/sections/A").get_data(as_text=True).count(
+            " checked") == 0
+
+
+def test_polyglots_are_stored_as_their_picture_only(field, app):
+    assessment_id, _ = field.start()
+    jpeg = encode(quartered((64, 48)), "JPEG")
+    polyglots = [jpeg + zip_of({"payload.js": "alert(1)"}), jpeg + b"<html>" + SCRIPT,
+                 encode(quartered((64, 48)), "GIF") + zip_of({"META-INF/MANIFEST.MF": "Main-Class: x\n"}),
+                 encode(quartered((64, 48)), "JPEG", comment=SCRIPT)]
+    for number, data in enumerate(polyglots, 1):
+        assert post_photo(field, assessment_id, data, "foto.jpg").status_code == 200
+        assert photo_rows() == number
+    for photo in db.session.scalars(select(Photo)):
+        stored = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.filename).read_bytes()
+        assert not [payload for payload in PAYLOADS if payload in stored]
+        assert red_corners(Image.open(io.BytesIO(stored))) == {"top-left"}
+
+
+def test_stored_photo_has_no_metadata_is_upright_and_served_as_jpeg_not_sniffed(field, app):
+    assessment_id, _ = field.start()
+    for data, corner in ((tagged_phone_jpeg(6), "top-right"), (tagged_png(8), "bottom-left")):
+        assert post_photo(field, assessment_id, data, "foto.jpg").status_code == 200
+        photo = db.session.scalars(select(Photo).order_by(Photo.created_at.desc(), Photo.id)).first()
+        stored = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.filename).read_bytes()
+        image = Image.open(io.BytesIO(stored))
+        assert (image.format, image.size, red_corners(image)) == ("JPEG", (300, 400), {corner})
+        assert not image.getexif() and not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        assert not {"exif", "xmp", "comment", "icc_profile"} & image.info.keys()
+        assert not [leak for leak in LEAKS if leak in stored]
+        served = field.client.get(f"/assessments/{assessment_id}/photos/{photo.id}.jpg")
+        assert served.status_code == 200 and served.data == stored
+        assert served.headers["Content-Type"] == "image/jpeg"
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
