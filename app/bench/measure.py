@@ -113,7 +113,7 @@ def export_in_this_process(web, username, path):
     seconds = time.perf_counter() - started
     return {"status": response.status_code, "seconds": round(seconds, 2), "bytes": size,
             "rows": lines - 1 if ".csv" in path else None,  # less the header
-            "rss_before_mb": before, "rss_samples_mb": samples, "peak_rss_mb": max(peak_rss_mb(), *samples)}
+            "rss_before_mb": before, "rss_samples_mb": samples, "peak_rss_mb": max([peak_rss_mb(), *samples])}
 
 
 def rss_mb():
