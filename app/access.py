@@ -9,13 +9,13 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import exists, or_, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.assessments.models import Assessment
 from app.auth.models import ADMIN, User, user_district
 from app.cooperatives.models import Cooperative
 from app.extensions import db
-from app.regions.models import District
+from app.regions.models import District, Village
 
 
 def role_required(*roles):
@@ -65,6 +65,13 @@ class Scope:
 
     def assessment_or_404(self, assessment_id):
         return db.one_or_404(self.assessments().where(Assessment.id == assessment_id))
+
+    def assessment_to_change_or_404(self, assessment_id):
+        """The assessment in this user's area with its instrument version, but not its cooperative and
+        places: what a save needs (autosave is the phone's hot path), not what a page shows."""
+        in_area = select(Cooperative.id).join(Cooperative.village).join(Village.district).where(self.district_clause())
+        return db.one_or_404(select(Assessment).options(joinedload(Assessment.instrument_version))
+                             .where(Assessment.id == assessment_id, Assessment.cooperative_id.in_(in_area)))
 
     def users(self):
         """Users an admin may manage: those of their regency, by assignment or by kecamatan."""

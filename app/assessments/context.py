@@ -41,7 +41,7 @@ def viewable(assessment_id):
 
 def own_draft(assessment_id):
     """The assessment, if the current user may change it now."""
-    assessment = scope().assessment_or_404(assessment_id)
+    assessment = scope().assessment_to_change_or_404(assessment_id)
     check_own_draft(assessment)
     return assessment
 

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Annotated, ClassVar, Literal, Union
 
 import yaml
@@ -298,12 +299,16 @@ class Instrument(Model):
     def level_codes(self):
         return [level.code for level in self.levels]
 
-    @property
+    @cached_property  # the model is frozen: worked out once, read on every autosave
     def questions(self):
         return [question for section in self.sections for question in section.questions]
 
+    @cached_property
+    def _by_code(self):
+        return {question.code: question for question in self.questions}
+
     def question(self, code):
-        return next((q for q in self.questions if q.code == code), None)
+        return self._by_code.get(code)
 
     def section_of(self, code):
         """The section holding question `code`."""
