@@ -11,8 +11,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -23,16 +21,15 @@ import pytest
 import requests
 from sqlalchemy import select, text
 
-from app import ROOT
 from app.assessments.models import Answer
 from app.assessments.service import start
+from app.bench.measure import served
 from app.auth.models import FACILITATOR, User
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.models import publish
 from app.regions.models import Village
 from tests.conftest import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_user, load_jombang, make_app
-from tests.pgserver import free_port
 
 FACILITATORS = {"fas.diwek": DIWEK, "fas.wonosalam": WONOSALAM, "fas.diwek2": DIWEK, "fas.wonosalam2": WONOSALAM}
 ASSESSMENTS = 25  # per facilitator: more questions (1,100) than a saver can answer in the time
@@ -86,27 +83,10 @@ def gunicorn(tmp_path, sqlite_template, jombang_regions):
     path = tmp_path / "crash.sqlite3"
     shutil.copy(sqlite_template, path)
     assessments = prepare(path, jombang_regions)
-    env = {**os.environ, "SIAPKOP_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{path}",
-           "SESSION_COOKIE_SECURE": "0"}  # plain http here
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync",
-                               "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    env = {**os.environ, "SIAPKOP_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{path}"}
+    with served("wsgi:app", env) as (url, server):
         wait_for(lambda: len(children(server.pid)) == 2)
-        wait_for(lambda: _up(url))
         yield server, url, path, assessments
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
-
-
-def _up(url):
-    try:
-        return requests.get(url + "/auth/login", timeout=1).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def logged_in(url, username):

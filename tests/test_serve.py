@@ -3,7 +3,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 from http.cookiejar import CookieJar
 from urllib.parse import urlencode
@@ -11,36 +10,22 @@ from urllib.parse import urlencode
 import pytest
 
 from app import ROOT
-from tests.pgserver import free_port
+from app.bench.measure import served
 
 
 @pytest.fixture
-def served(tmp_path):
-    # SESSION_COOKIE_SECURE=0 as `make run` sets it: this demo is served over plain http.
-    env = {**os.environ, "FLASK_APP": "wsgi", "SIAPKOP_INSTANCE": str(tmp_path), "SESSION_COOKIE_SECURE": "0"}
+def demo(tmp_path):
+    env = {**os.environ, "FLASK_APP": "wsgi", "SIAPKOP_INSTANCE": str(tmp_path)}
     env.pop("DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     demo = subprocess.run([*flask, "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    port = free_port()
-    gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                                 "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/auth/login", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with served("wsgi:app", env) as (url, _):
         yield url, demo.stdout, tmp_path
-    finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=10)
 
 
-def test_gunicorn_serves_the_demo(served):
-    url, demo_output, instance = served
+def test_gunicorn_serves_the_demo(demo):
+    url, demo_output, instance = demo
     assert (instance / "siapkop.sqlite3").exists() and (instance / "secret_key").exists()
     password = re.search(r"facilitator\s+pendamping\s+(\S+)", demo_output).group(1)
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))

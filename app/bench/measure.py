@@ -166,9 +166,9 @@ def load(users, seconds):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(spec, fh)
     try:
-        with served("wsgi:app") as url:
+        with served("wsgi:app") as (url, _):
             app_run = run_loader(url, fh.name, seconds)
-        with served("app.bench.bare:create_bare_app()") as url:
+        with served("app.bench.bare:create_bare_app()") as (url, _):
             bare = run_loader(url, fh.name, seconds, "--bare")
     finally:
         os.unlink(fh.name)
@@ -200,13 +200,13 @@ def loader_users(users):
 
 
 @contextmanager
-def served(application):
-    """`application` under gunicorn, 2 sync workers, on a free port; its URL while the block runs."""
+def served(application, env=None):
+    """`application` under gunicorn (2 sync workers, on a free port, over plain http) with `env` (default:
+    this process's); (its URL, the gunicorn process) once it answers, while the block runs."""
     port, log = free_port(), tempfile.TemporaryFile()
+    env = (os.environ if env is None else env) | {"FLASK_APP": "wsgi", "SESSION_COOKIE_SECURE": "0"}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                               application], cwd=ROOT,
-                              env=os.environ | {"FLASK_APP": "wsgi", "SESSION_COOKIE_SECURE": "0"},  # plain http
-                              stdout=subprocess.DEVNULL, stderr=log)
+                               application], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -220,7 +220,7 @@ def served(application):
                     log.seek(0)
                     raise RuntimeError(f"gunicorn stopped: {log.read().decode()[-2000:]}") from None
                 time.sleep(0.1)
-        yield url
+        yield url, server
     finally:
         server.terminate()
         server.wait(timeout=30)
