@@ -64,6 +64,11 @@ class Target:
         if place is not None and not self.areas:
             abort(404)
 
+    def latest(self, sections=()):
+        """The subquery of each cooperative's latest counted assessment in the target (see latest_counted)."""
+        return latest_counted(self.where, self.asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
+                              self.asked.include_submitted, sections)
+
     def filename(self, kind, extension):
         slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
         return f"siapkop-{kind}-{slug}-{self.asked.as_of.isoformat()}.{extension}"
@@ -81,8 +86,7 @@ def score_rows(target, current):
     Two streams in the same order, merged here: the cooperatives, and the scored ones with their scores.
     (Joining the two in SQL makes SQLite scan the scores once per cooperative.) Memory stays flat."""
     sections = current.section_codes
-    latest = latest_counted(target.where, target.asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
-                            target.asked.include_submitted, sections)
+    latest = target.latest(sections)
     order = (target.level.column, District.name, Village.name, Cooperative.id)
     places = (select(target.level.column, Cooperative.id, Village.code, District.name, Village.name, Cooperative.name)
               .join(Cooperative.village).join(Village.district).join(District.regency).where(*target.where))
@@ -182,8 +186,7 @@ def export_answers():
     """One row per answer of the counted assessments, for analysts."""
     current = instrument() or abort(404)
     target = Target()
-    latest = latest_counted(target.where, target.asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
-                            target.asked.include_submitted)
+    latest = target.latest()
     header = [_("Kode wilayah"), _("Kecamatan"), _("Koperasi"), _("Penilaian"), _("Status"), _("Tanggal kunjungan"),
               _("Bagian"), _("Pertanyaan"), _("Jawaban"), _("Tidak berlaku")]
     stmt = (select(Answer, Assessment, Cooperative, Village, District).join(Answer.assessment)

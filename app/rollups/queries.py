@@ -73,9 +73,9 @@ def states_as_of(states, in_area, end):
             .where(state.target.in_(states)))
 
 
-def counted(where, as_of, timezone, include_submitted=False, sections=(), keep=1, area=District.code):
+def counted(where, as_of, timezone, include_submitted=False, sections=(), keep=1):
     """Scored rows of each cooperative's `keep` latest counted assessments (see latest_counted)."""
-    latest = latest_counted(where, as_of, timezone, include_submitted, sections, keep, area)
+    latest = latest_counted(where, as_of, timezone, include_submitted, sections, keep)
     return [Scored(cooperative, assessment, counted_at, visit, score, level, dict(zip(sections, scores)), code)
             for cooperative, assessment, counted_at, visit, score, level, code, *scores
             in db.session.execute(select(latest))]

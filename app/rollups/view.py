@@ -71,15 +71,17 @@ def instrument():
     return version.instrument if version else None
 
 
-def latest_in(where, asked, instrument):
-    """{cooperative id: Latest} for the cooperatives in `where`, as asked: the latest and the one before."""
+def latest_in(where, asked, current):
+    """{cooperative id: Latest} for the cooperatives in `where`, as asked: the latest and the one before,
+    with their section scores by the `current` instrument's sections."""
     return latest_per_cooperative(counted(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
-                                          asked.include_submitted, instrument.section_codes, keep=2))
+                                          asked.include_submitted, current.section_codes, keep=2))
 
 
-def area_rollups(areas, level, where, asked, instrument):
-    """[(area, Rollup)] for `areas` (all of one `level`) within `where`, and the Rollup of them all."""
-    levels, sections = instrument.level_codes, instrument.section_codes
+def area_rollups(areas, level, where, asked, current):
+    """[(area, Rollup)] for `areas` (all of one `level`) within `where`, and the Rollup of them all, by the
+    `current` instrument's levels and sections."""
+    levels, sections = current.level_codes, current.section_codes
     latest = counted_scores(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
                             asked.include_submitted, sections, level.column)
     counts, by_area = cooperative_counts(where, level.column), {}
