@@ -56,7 +56,8 @@ def table(results):
     lines = ["| Measure | Figure | Target | Met |", "|---|---:|---:|:---:|"]
     for label, value, target, unit, met in checks(results):
         bound = "≥" if label in AT_LEAST else "≤"
-        lines.append(f"| {label} | {value} {unit} | {bound} {target} {unit} | {'yes' if met else 'NO'} |")
+        figure, limit = (f"{number} {unit}".strip() for number in (value, target))
+        lines.append(f"| {label} | {figure} | {bound} {limit} | {'yes' if met else 'NO'} |")
     return "\n".join(lines)
 
 
