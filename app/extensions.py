@@ -8,6 +8,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
+from sqlalchemy.dialects import postgresql, sqlite
 
 # Named constraints keep migrations identical on SQLite and PostgreSQL and let them be dropped.
 NAMING = {
@@ -27,3 +28,9 @@ babel = Babel()
 htmx = Htmx()
 # Limits only the views that ask for one (the login form); the moving window has no burst at a window's edge.
 limiter = Limiter(get_remote_address, strategy="moving-window", headers_enabled=True)
+
+
+def upsert(dialect, table, row):
+    """The INSERT of `row` into `table` for `dialect` ("sqlite" or "postgresql"), which takes
+    .on_conflict_do_update(): the same statement on both databases."""
+    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](table).values(row)

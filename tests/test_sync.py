@@ -2,7 +2,7 @@
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
 from app.assessments.merge import is_newer, read_batch
 from app.assessments.models import Answer, Assessment, SectionNote
@@ -78,6 +78,35 @@ def test_the_newer_client_timestamp_wins_whatever_the_order(field):
     field.client.post(f"/assessments/{assessment_id}/answers/A1", data={"A1": "no", "ts": "5500"},
                       headers={"HX-Request": "true", "X-CSRFToken": field.token})
     assert answers(assessment_id) == {"A1": "yes"}
+
+
+def test_a_save_that_loses_a_race_to_a_newer_one_changes_nothing(field):
+    """Between the autosave reading the answer and writing it, another device stores a newer change:
+    the database keeps the newer one (the upsert carries the stamp rule), and the assessment's version
+    is not bumped for nothing."""
+    assessment_id = str(uuid.uuid4())
+    sync(field, started(field, assessment_id), answered(assessment_id, 2, "A1", "no", 5000))
+    version = assessment(assessment_id).version
+    key = {"a": uuid.UUID(assessment_id).hex if db.engine.dialect.name == "sqlite" else assessment_id}
+
+    raced = []
+
+    def other_device_first(_conn, _cursor, statement, *_):
+        if statement.startswith("INSERT INTO answer") and not raced:
+            raced.append(statement)
+            with db.engine.begin() as other:
+                other.execute(text("UPDATE answer SET value = 'yes', client_ts = 9000 "
+                                   "WHERE assessment_id = :a AND question_code = 'A1'"), key)
+
+    event.listen(db.engine, "before_cursor_execute", other_device_first)
+    try:
+        response = field.client.post(f"/assessments/{assessment_id}/answers/A1", data={"A1": "no", "ts": "8000"},
+                                     headers={"HX-Request": "true", "X-CSRFToken": field.token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", other_device_first)
+    assert response.status_code == 200 and raced
+    assert answers(assessment_id) == {"A1": "yes"}
+    assert assessment(assessment_id).version == version
 
 
 def test_clearing_is_a_change_too(field):

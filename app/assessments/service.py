@@ -3,13 +3,14 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import tuple_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
 from app.assessments.models import DRAFT, Answer, Assessment, Event, Photo, SectionNote
 from app.assessments.workflow import SUBMITTED, move_for
 from app.cooperatives.models import utcnow
-from app.extensions import db
+from app.extensions import db, upsert
 from app.instruments.definition import AnswerError
 from app.instruments.scoring import score
 from app.assessments.merge import is_newer
@@ -79,17 +80,32 @@ def save_answer(assessment, question, stored, stamp=None):
     stamp = stamp or server_stamp()
     if answer is not None and not is_newer(stamp, answer.stamp):
         return False
+    now = utcnow()
+    row = {"value": stored[0], "not_applicable": stored[1], "client_ts": stamp[0], "client_seq": stamp[1],
+           "updated_at": now}
+    # Two statements, not the ORM's unit of work: autosave is the phone's hot path. The upsert also keeps
+    # the newer-stamp rule when two saves of one answer race, and a first save's double tap is no error.
+    connection = db.session.connection()
+    write = upsert(connection.dialect.name, Answer.__table__,
+                   {"assessment_id": assessment.id, "question_code": question.code, **row})
+    newer = tuple_(write.excluded.client_ts, write.excluded.client_seq) > tuple_(Answer.client_ts, Answer.client_seq)
+    write = write.on_conflict_do_update(index_elements=["assessment_id", "question_code"], set_=row, where=newer)
+    if connection.execute(write.returning(Answer.question_code)).first() is None:
+        return False  # a newer change was stored meanwhile
+    connection.execute(update(Assessment.__table__).where(Assessment.id == assessment.id)
+                       .values(version=Assessment.version + 1, updated_at=now))
     if assessment.submitted_at is not None and shown(answer) != shown_value(stored):
         # after the first submission, every change is in the history
         record(assessment, assessment.facilitator_id, "answer", question_code=question.code,
                old_value=shown(answer), new_value=shown_value(stored))
-    if answer is None:  # kept in the loaded collection, so the reply can be built before the commit
-        answer = Answer(question_code=question.code)
-        assessment.answers.append(answer)
-    answer.value, answer.not_applicable = stored
-    assessment.version = Assessment.version + 1
-    answer.client_ts, answer.client_seq = stamp
-    answer.updated_at = assessment.updated_at = utcnow()
+    # The loaded objects take the stored values as committed, so the reply reads them and nothing flushes.
+    if answer is None:
+        answer = Answer(assessment_id=assessment.id, question_code=question.code)
+        set_committed_value(assessment, "answers", [*assessment.answers, answer])
+    for name, value in row.items():
+        set_committed_value(answer, name, value)
+    set_committed_value(assessment, "updated_at", now)
+    db.session.expire(assessment, ["version"])
     return True
 
 

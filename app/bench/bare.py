@@ -8,13 +8,11 @@ import uuid
 
 from flask import Flask, request
 from sqlalchemy import create_engine
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.assessments.models import Answer
 from app.cooperatives.models import utcnow
+from app.extensions import upsert
 from config import database_url
-
-UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def baseline_id(username):
@@ -25,13 +23,12 @@ def baseline_id(username):
 def create_bare_app():
     app = Flask(__name__)
     engine = create_engine(database_url(os.environ["DATABASE_URL"]))
-    insert = UPSERTS[engine.dialect.name]
 
     @app.post("/upsert")
-    def upsert():
+    def upsert_answer():
         row = {"assessment_id": baseline_id(request.form["user"]), "question_code": request.form["code"],
                "value": request.form["value"], "not_applicable": False, "updated_at": utcnow()}
-        statement = insert(Answer.__table__).values(row)
+        statement = upsert(engine.dialect.name, Answer.__table__, row)
         with engine.begin() as connection:
             connection.execute(statement.on_conflict_do_update(
                 index_elements=["assessment_id", "question_code"],
