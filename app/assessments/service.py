@@ -1,9 +1,10 @@
 """Starting, answering and submitting assessments: the rules between the views and the database."""
 import time
 import uuid
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import tuple_, update
+from sqlalchemy import bindparam, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
@@ -83,17 +84,12 @@ def save_answer(assessment, question, stored, stamp=None):
     now = utcnow()
     row = {"value": stored[0], "not_applicable": stored[1], "client_ts": stamp[0], "client_seq": stamp[1],
            "updated_at": now}
-    # Two statements, not the ORM's unit of work: autosave is the phone's hot path. The upsert also keeps
-    # the newer-stamp rule when two saves of one answer race, and a first save's double tap is no error.
+    # Two prepared statements, not the ORM's unit of work: autosave is the phone's hot path.
     connection = db.session.connection()
-    write = upsert(connection.dialect.name, Answer.__table__,
-                   {"assessment_id": assessment.id, "question_code": question.code, **row})
-    newer = tuple_(write.excluded.client_ts, write.excluded.client_seq) > tuple_(Answer.client_ts, Answer.client_seq)
-    write = write.on_conflict_do_update(index_elements=["assessment_id", "question_code"], set_=row, where=newer)
-    if connection.execute(write.returning(Answer.question_code)).first() is None:
+    write, bump = answer_writes(connection.dialect.name)
+    if connection.execute(write, {"assessment_id": assessment.id, "question_code": question.code, **row}).first() is None:
         return False  # a newer change was stored meanwhile
-    connection.execute(update(Assessment.__table__).where(Assessment.id == assessment.id)
-                       .values(version=Assessment.version + 1, updated_at=now))
+    connection.execute(bump, {"assessment_id": assessment.id, "updated_at": now})
     if assessment.submitted_at is not None and shown(answer) != shown_value(stored):
         # after the first submission, every change is in the history
         record(assessment, assessment.facilitator_id, "answer", question_code=question.code,
@@ -107,6 +103,23 @@ def save_answer(assessment, question, stored, stamp=None):
     set_committed_value(assessment, "updated_at", now)
     db.session.expire(assessment, ["version"])
     return True
+
+
+@cache
+def answer_writes(dialect):
+    """(store an answer unless the stored one is newer, returning a row if it did; bump the assessment's
+    version), built once per database dialect with the change's values as bound parameters. The upsert
+    keeps the newer-stamp rule when two saves of one answer race, and a double-tapped first save is no error."""
+    answer, assessment = Answer.__table__, Assessment.__table__
+    changed = ("value", "not_applicable", "client_ts", "client_seq", "updated_at")
+    write = upsert(dialect, answer, {name: bindparam(name, type_=answer.c[name].type)
+                                     for name in ("assessment_id", "question_code", *changed)})
+    newer = tuple_(write.excluded.client_ts, write.excluded.client_seq) > tuple_(answer.c.client_ts, answer.c.client_seq)
+    write = write.on_conflict_do_update(index_elements=["assessment_id", "question_code"],
+                                        set_={name: write.excluded[name] for name in changed}, where=newer)
+    bump = (update(assessment).where(assessment.c.id == bindparam("assessment_id", type_=assessment.c.id.type))
+            .values(version=assessment.c.version + 1, updated_at=bindparam("updated_at")))
+    return write.returning(answer.c.question_code), bump
 
 
 def save_note(assessment, section_code, text, stamp=None):
