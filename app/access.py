@@ -8,7 +8,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import exists, or_, select, true
+from sqlalchemy import bindparam, exists, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.assessments.models import Assessment
@@ -42,13 +42,27 @@ class Scope:
         """An admin without a regency covers the whole country."""
         return self.user.role == ADMIN and self.user.regency_code is None
 
-    def district_clause(self):
-        """A WHERE clause on District selecting the kecamatan this user covers."""
+    @property
+    def kind(self):
+        """How this user's area is drawn: "national", "regency" (an admin's) or "districts" (assigned)."""
         if self.national:
+            return "national"
+        return "regency" if self.user.role == ADMIN else "districts"
+
+    def district_clause(self):
+        """A WHERE clause on District selecting the kecamatan this user covers. Its values are named
+        bound parameters (see `params`), so a statement built from it once can serve every user of its kind."""
+        if self.kind == "national":
             return true()
-        if self.user.role == ADMIN:
-            return District.regency_code == self.user.regency_code
-        return District.code.in_(select(user_district.c.district_code).where(user_district.c.user_id == self.user.id))
+        if self.kind == "regency":
+            return District.regency_code == bindparam("scope_regency", self.user.regency_code)
+        return District.code.in_(select(user_district.c.district_code)
+                                 .where(user_district.c.user_id == bindparam("scope_user", self.user.id)))
+
+    @property
+    def params(self):
+        """The values of district_clause()'s parameters for this user."""
+        return {"scope_regency": self.user.regency_code, "scope_user": self.user.id}
 
     def districts(self):
         return select(District).where(self.district_clause()).order_by(District.name)
@@ -68,10 +82,19 @@ class Scope:
 
     def assessment_to_change_or_404(self, assessment_id):
         """The assessment in this user's area with its instrument version, but not its cooperative and
-        places: what a save needs (autosave is the phone's hot path), not what a page shows."""
-        in_area = select(Cooperative.id).join(Cooperative.village).join(Village.district).where(self.district_clause())
-        return db.one_or_404(select(Assessment).options(joinedload(Assessment.instrument_version))
-                             .where(Assessment.id == assessment_id, Assessment.cooperative_id.in_(in_area)))
+        places: what a save needs, not what a page shows. Autosave is the phone's hot path, so the
+        statement is built once per kind of area and run with this user's parameters."""
+        statement = _TO_CHANGE.get(self.kind)
+        if statement is None:
+            in_area = (select(Cooperative.id).join(Cooperative.village).join(Village.district)
+                       .where(self.district_clause()))
+            statement = _TO_CHANGE[self.kind] = (
+                select(Assessment).options(joinedload(Assessment.instrument_version))
+                .where(Assessment.id == bindparam("assessment_id"), Assessment.cooperative_id.in_(in_area)))
+        found = db.session.execute(statement, {"assessment_id": assessment_id, **self.params}).scalar_one_or_none()
+        if found is None:
+            abort(404)
+        return found
 
     def users(self):
         """Users an admin may manage: those of their regency, by assignment or by kecamatan."""
@@ -89,6 +112,9 @@ class Scope:
 
     def user_or_404(self, user_id):
         return db.one_or_404(self.users().where(User.id == user_id))
+
+
+_TO_CHANGE = {}  # kind of area -> the statement of Scope.assessment_to_change_or_404
 
 
 def scope():
