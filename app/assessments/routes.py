@@ -16,7 +16,7 @@ from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConf
 from app.assessments.workflow import NotAllowed
 from app.auth.models import FACILITATOR
 from app.errors import render_error
-from app.extensions import db
+from app.extensions import commit_keeping_loaded, db
 from app.instruments.definition import AnswerError
 from app.instruments.models import version_in_use
 from app.instruments.scoring import visible_questions
@@ -106,14 +106,14 @@ def answer(assessment_id, code):
     except AnswerError as error:
         return render("assessments/section.html", "saved", question=question, error=answer_message(error)), 422
     save_answer(assessment, question, stored, client_stamp())
+    # Committed before the reply is built, so the database is locked for the writes alone; the reply
+    # reads the objects already loaded, which save_answer left as stored.
+    commit_keeping_loaded()
     sheet = Sheet(assessment)
     section = assessment.instrument.section_of(code)
     toggled = [q for q in section.questions if (q.code in sheet.shown) != (q.code in shown_before)]
-    # The reply is built inside the transaction, from the objects already loaded; then it is committed.
-    reply = render("assessments/section.html", "saved", question=question, error=None, toggled=toggled,
-                   sheet=sheet, section=section)
-    db.session.commit()
-    return reply
+    return render("assessments/section.html", "saved", question=question, error=None, toggled=toggled,
+                  sheet=sheet, section=section)
 
 
 @bp.post("/<uuid:assessment_id>/notes/<code>")
