@@ -85,7 +85,7 @@ def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_
     db.session.remove()
     env = os.environ | {"DATABASE_URL": database_url, "FLASK_APP": "wsgi", "SESSION_COOKIE_SECURE": "0",
                         "SIAPKOP_INSTANCE": str(tmp_path / "instance")}
-    done = subprocess.run([sys.executable, "-m", "flask", "bench", "run", "--users", "4", "--seconds", "2",
+    done = subprocess.run([sys.executable, "-m", "flask", "bench", "run", "--users", "4", "--seconds", "2", "--rounds", "2",
                            "--results", str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -102,8 +102,10 @@ def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_
     assert (csv_all["status"], csv_all["rows"], xlsx["status"]) == (200, 306, 200)
     assert csv_all["peak_rss_mb"] >= csv_all["rss_before_mb"] > 0 and xlsx["bytes"] > 10_000
     load = results["load"]
-    assert load["app"]["errors"] == 0 and load["bare"]["errors"] == 0, load
+    assert load["app"]["errors"] == load["bare"]["errors"] == load["setup"]["errors"] == 0, load
     assert load["app"]["autosaves"] > 0 and load["bare"]["autosaves"] > 0 and load["ratio"] > 0
+    assert load["rounds"] == 2 and len(load["round_ratios"]) == 2 and all(r > 0 for r in load["round_ratios"])
+    assert load["app"]["seconds"] >= 2 and load["bare"]["seconds"] >= 2
     assert load["app"]["autosave_ms"]["p50"] <= load["app"]["autosave_ms"]["p95"] <= load["app"]["autosave_ms"]["p99"]
     assert results["pages"]["assessment_section"]["gzip"] <= 60 * 1024
     assert all(page["files"] >= 2 and page["raw"] > page["gzip"] for page in results["pages"].values())

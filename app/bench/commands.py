@@ -23,16 +23,17 @@ def seed_command(seed_text, regencies):
 
 @bp.cli.command("run")
 @click.option("--users", default=20, show_default=True, help="Simulated facilitators in the load test.")
-@click.option("--seconds", default=20.0, show_default=True, help="Length of each load run.")
+@click.option("--seconds", default=20.0, show_default=True, help="Measured load time for each server, in all.")
+@click.option("--rounds", default=4, show_default=True, help="Turns each server takes in the load test.")
 @click.option("--results", "folder", default=str(ROOT / "bench" / "results"), show_default=True)
 @click.option("--seed-seconds", type=float, help="How long the seed took, for the report.")
-def run_command(users, seconds, folder, seed_seconds):
+def run_command(users, seconds, rounds, folder, seed_seconds):
     """Measure rollups, exports, load and page weight; print the table and write the report."""
     web = measure.web_app()
     results = {"date": date.today().isoformat(), "machine": report.machine(db.engine.dialect.name),
                "seed_seconds": seed_seconds, "dataset": measure.dataset()}
     for name, step in (("rollups", lambda: measure.rollups(web)), ("exports", measure.exports),
-                       ("pages", lambda: measure.pages(web)), ("load", lambda: measure.load(users, seconds))):
+                       ("pages", lambda: measure.pages(web)), ("load", lambda: measure.load(users, seconds, rounds))):
         click.echo(f"Measuring {name}…")
         results[name] = step()
     md, js = report.write(results, folder)

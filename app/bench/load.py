@@ -1,15 +1,18 @@
-"""The load generator: N simulated facilitators against a running server, in a process of its own.
+"""The load generator: N simulated facilitators against two running servers, in a process of its own.
 
-Standard library only (no Flask), so it measures the server, not itself:
+Standard library only (no Flask), so it measures the servers, not itself:
 
-    python -m app.bench.load http://127.0.0.1:8000 users.json --seconds 20 [--bare]
+    python -m app.bench.load http://127.0.0.1:8000 http://127.0.0.1:8001 users.json --seconds 20 --rounds 4
 
-users.json is [{"username", "password", "cooperative_id"}]: one thread per entry. Each logs in, starts
-a visit to its cooperative and opens each of its sections (the set-up, timed apart); when all are set
-up, each autosaves answers as the phone does for `seconds`.
-With --bare each thread only posts to /upsert on the bare app (app/bench/bare.py) instead. Prints
-one JSON object: counts, requests per second and latency percentiles in milliseconds over the
-measured window, for the autosaves and for every request, and the set-up's latencies apart.
+The first URL serves SiapKop, the second the bare upsert app (app/bench/bare.py). users.json is
+[{"username", "password", "cooperative_id"}]: one thread per entry. Each logs in to SiapKop, starts a
+visit to its cooperative and opens each of its sections (the set-up, timed apart). When all are set up,
+the measured windows follow, SiapKop's and the bare app's in turn, `rounds` of each, `seconds` in all
+for each app: in SiapKop's windows every thread autosaves answers as the phone does, in the bare app's
+it posts the same answers to /upsert. Taking turns, rather than one app after the other, gives both the
+same share of whatever else the machine is doing. Prints one JSON object: for each app the autosaves,
+their rate and latency percentiles in milliseconds, and the errors; the set-up's latencies; the ratio of
+the two rates, and the ratio of each round.
 """
 import argparse
 import http.client
@@ -73,85 +76,90 @@ class Recorder:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.times = {"setup": [], "autosave": []}
-        self.errors = {}
+        self.times = {"setup": [], "app": [], "bare": []}
+        self.errors = {"setup": {}, "app": {}, "bare": {}}
 
     def timed(self, kind, call, ok=(200,)):
         started = time.perf_counter()
         try:
             status, text = call()
         except Exception as error:  # a refused or reset connection is an error to report, not a crash
-            self.error(f"{kind}: {type(error).__name__}")
+            self.error(kind, type(error).__name__)
             return None
         elapsed = time.perf_counter() - started
         with self.lock:
             self.times[kind].append(elapsed)
         if status not in ok:
-            self.error(f"{kind}: HTTP {status}")
+            self.error(kind, f"HTTP {status}")
             return None
         return text
 
-    def error(self, what):
+    def error(self, kind, what):
         with self.lock:
-            self.errors[what] = self.errors.get(what, 0) + 1
+            self.errors[kind][what] = self.errors[kind].get(what, 0) + 1
 
 
-def facilitator(base, user, window, recorder, rng):
-    """Log in, start a visit and open its sections; then autosave until the window closes."""
-    browser = Session(base)
-    with window:
-        page = recorder.timed("setup", lambda: browser.request("GET", "/auth/login"))
-        if page is None or recorder.timed("setup", lambda: browser.request("POST", "/auth/login", {
-                "username": user["username"], "password": user["password"], "csrf_token": token(page)}),
-                ok=(302, 303)) is None:
-            return
-        new = f"/assessments/new/{user['cooperative_id']}"
-        page = recorder.timed("setup", lambda: browser.request("GET", new))
-        assessment = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        if page is None or recorder.timed("setup", lambda: browser.request("POST", new, {
-                "csrf_token": token(page), "id": assessment, "visit_date": date.today().isoformat()}),
-                ok=(302, 303)) is None:
-            return
-        for section in SECTIONS:
-            page = recorder.timed("setup", lambda: browser.request("GET", f"/assessments/{assessment}/sections/{section}"))
-            if page is None:
-                return
-    headers = {"HX-Request": "true", "X-CSRFToken": token(page)}
-    while time.monotonic() < window.deadline:
-        code, choices = rng.choice(ANSWERS)
-        form = {code: rng.choice(choices), "ts": str(int(time.time() * 1000))}
-        recorder.timed("autosave", lambda: browser.request("POST", f"/assessments/{assessment}/answers/{code}",
-                                                            form, headers))
+def facilitator(urls, user, windows, recorder, rng):
+    """Log in, start a visit and open its sections; then, in each window, autosave to SiapKop or upsert
+    to the bare app until it closes. A thread whose set-up failed sits the windows out."""
+    app, bare = Session(urls[0]), Session(urls[1])
+    ready = setup(app, user, recorder, rng)
+    for target in windows.plan:
+        windows.wait()  # every thread is done with what came before: the window opens
+        while ready and time.monotonic() < windows.deadline:
+            code, choices = rng.choice(ANSWERS)
+            if target == "app":
+                assessment, headers = ready
+                form = {code: rng.choice(choices), "ts": str(int(time.time() * 1000))}
+                recorder.timed("app", lambda: app.request("POST", f"/assessments/{assessment}/answers/{code}",
+                                                          form, headers))
+            else:
+                form = {"user": user["username"], "code": code, "value": rng.choice(choices)}
+                recorder.timed("bare", lambda: bare.request("POST", "/upsert", form))
+    windows.wait()  # the last window closes
 
 
-def bare(base, user, window, recorder, rng):
-    """The same loop against the bare app: one upsert per request, nothing else."""
-    browser = Session(base)
-    with window:
-        pass
-    while time.monotonic() < window.deadline:
-        code, choices = rng.choice(ANSWERS)
-        recorder.timed("autosave", lambda: browser.request("POST", "/upsert", {
-            "user": user["username"], "code": code, "value": rng.choice(choices)}))
+def setup(browser, user, recorder, rng):
+    """Log in, start a visit and open its sections: (assessment id, autosave headers), or None on an error."""
+    page = recorder.timed("setup", lambda: browser.request("GET", "/auth/login"))
+    if page is None or recorder.timed("setup", lambda: browser.request("POST", "/auth/login", {
+            "username": user["username"], "password": user["password"], "csrf_token": token(page)}),
+            ok=(302, 303)) is None:
+        return None
+    new = f"/assessments/new/{user['cooperative_id']}"
+    page = recorder.timed("setup", lambda: browser.request("GET", new))
+    assessment = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    if page is None or recorder.timed("setup", lambda: browser.request("POST", new, {
+            "csrf_token": token(page), "id": assessment, "visit_date": date.today().isoformat()}),
+            ok=(302, 303)) is None:
+        return None
+    for section in SECTIONS:
+        page = recorder.timed("setup", lambda: browser.request("GET", f"/assessments/{assessment}/sections/{section}"))
+        if page is None:
+            return None
+    return assessment, {"HX-Request": "true", "X-CSRFToken": token(page)}
 
 
-class Window:
-    """The measured window: it opens when every thread has finished its set-up (or failed it)."""
+class Windows:
+    """The measured windows, SiapKop's and the bare app's in turn. Each opens when every thread has
+    finished what came before, and lasts `seconds`; how long each really lasted, and how many requests
+    were answered in it, are kept as it closes."""
 
-    def __init__(self, threads, seconds):
-        self.barrier = threading.Barrier(threads, action=self.open)
-        self.seconds, self.start, self.deadline = seconds, None, None
+    def __init__(self, threads, seconds, rounds, recorder):
+        self.plan = ["app", "bare"] * rounds
+        self.seconds, self.recorder = seconds, recorder
+        self.opened = self.answered = self.deadline = None
+        self.closed = []  # (seconds, requests answered) of each window
+        self.barrier = threading.Barrier(threads, action=self.turn)
 
-    def open(self):
-        self.start = time.monotonic()
-        self.deadline = self.start + self.seconds
+    def wait(self):
+        self.barrier.wait()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.barrier.wait()  # also after a failed set-up, so the others are not kept waiting
-        return False
+    def turn(self):
+        now, answered = time.monotonic(), len(self.recorder.times["app"]) + len(self.recorder.times["bare"])
+        if self.opened is not None:
+            self.closed.append((now - self.opened, answered - self.answered))
+        self.opened, self.answered, self.deadline = now, answered, now + self.seconds
 
 
 def percentile(values, share):
@@ -162,38 +170,50 @@ def percentile(values, share):
     return round(1000 * ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))], 1)
 
 
-def summary(recorder, seconds):
-    saves, setup = recorder.times["autosave"], recorder.times["setup"]
-    return {
-        "seconds": round(seconds, 2), "autosaves": len(saves), "autosaves_per_s": round(len(saves) / seconds, 1),
-        "autosave_ms": {"p50": percentile(saves, 0.5), "p95": percentile(saves, 0.95), "p99": percentile(saves, 0.99)},
-        "setup": {"requests": len(setup), "p50_ms": percentile(setup, 0.5), "p95_ms": percentile(setup, 0.95)},
-        "errors": sum(recorder.errors.values()), "error_kinds": recorder.errors,
-    }
+def rates(recorder, windows):
+    """Each app's autosaves over its windows, and the ratio of the two rates, overall and per round."""
+    result = {}
+    for target, closed in (("app", windows.closed[0::2]), ("bare", windows.closed[1::2])):
+        saves, seconds = recorder.times[target], sum(span for span, _ in closed)
+        result[target] = {
+            "seconds": round(seconds, 2), "autosaves": len(saves), "autosaves_per_s": round(len(saves) / seconds, 1),
+            "autosave_ms": {"p50": percentile(saves, 0.5), "p95": percentile(saves, 0.95),
+                            "p99": percentile(saves, 0.99)},
+            "errors": sum(recorder.errors[target].values()), "error_kinds": recorder.errors[target]}
+    per_second = [answered / span for span, answered in windows.closed]
+    setup, bare = recorder.times["setup"], result["bare"]["autosaves_per_s"]
+    return result | {
+        "setup": {"requests": len(setup), "p50_ms": percentile(setup, 0.5), "p95_ms": percentile(setup, 0.95),
+                  "errors": sum(recorder.errors["setup"].values()), "error_kinds": recorder.errors["setup"]},
+        "rounds": len(windows.plan) // 2, "window_seconds": windows.seconds,
+        "round_ratios": [round(a / b, 2) if b else None for a, b in zip(per_second[0::2], per_second[1::2])],
+        "ratio": round(result["app"]["autosaves_per_s"] / bare, 2) if bare else None}
 
 
-def run(base, users, seconds, mode):
-    recorder, window = Recorder(), Window(len(users), seconds)
-    worker = bare if mode == "bare" else facilitator
-    threads = [threading.Thread(target=worker, args=(base, user, window, recorder, random.Random(i)))
+def run(urls, users, seconds, rounds):
+    """Drive both apps with one thread per user: `seconds` of windows for each, in `rounds` turns."""
+    recorder = Recorder()
+    windows = Windows(len(users), seconds / rounds, rounds, recorder)
+    threads = [threading.Thread(target=facilitator, args=(urls, user, windows, recorder, random.Random(i)))
                for i, user in enumerate(users)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return summary(recorder, time.monotonic() - window.start)
+    return rates(recorder, windows)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("base")
+    parser.add_argument("app")
+    parser.add_argument("bare")
     parser.add_argument("users")
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--bare", action="store_true")
+    parser.add_argument("--seconds", type=float, default=20, help="measured time for each app, in all")
+    parser.add_argument("--rounds", type=int, default=4, help="turns each app takes")
     args = parser.parse_args(argv)
     with open(args.users, encoding="utf-8") as fh:
         users = json.load(fh)
-    json.dump(run(args.base, users, args.seconds, "bare" if args.bare else "app"), sys.stdout)
+    json.dump(run((args.app, args.bare), users, args.seconds, args.rounds), sys.stdout)
 
 
 if __name__ == "__main__":

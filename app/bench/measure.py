@@ -160,20 +160,20 @@ def pages(web):
     return weights
 
 
-def load(users, seconds):
-    """The real app and the bare upsert app, each under gunicorn with 2 workers, driven by the same loader."""
+def load(users, seconds, rounds=4):
+    """The real app and the bare upsert app, each under gunicorn with 2 workers, driven in turns by the
+    same loader: `seconds` of autosaves for each, in `rounds` windows each."""
     spec = loader_users(users)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(spec, fh)
     try:
-        with served("wsgi:app") as (url, _):
-            app_run = run_loader(url, fh.name, seconds)
-        with served("app.bench.bare:create_bare_app()") as (url, _):
-            bare = run_loader(url, fh.name, seconds, "--bare")
+        with served("wsgi:app") as (app_url, _), served("app.bench.bare:create_bare_app()") as (bare_url, _):
+            done = subprocess.run([sys.executable, str(ROOT / "app" / "bench" / "load.py"), app_url, bare_url,
+                                   fh.name, "--seconds", str(seconds), "--rounds", str(rounds)],
+                                  capture_output=True, text=True, check=True)
     finally:
         os.unlink(fh.name)
-    return {"users": users, "app": app_run, "bare": bare,
-            "ratio": round(app_run["autosaves_per_s"] / bare["autosaves_per_s"], 2) if bare["autosaves_per_s"] else None}
+    return {"users": users, **json.loads(done.stdout)}
 
 
 def loader_users(users):
@@ -225,12 +225,6 @@ def served(application, env=None):
         server.terminate()
         server.wait(timeout=30)
         log.close()
-
-
-def run_loader(url, users_file, seconds, *flags):
-    done = subprocess.run([sys.executable, str(ROOT / "app" / "bench" / "load.py"), url, users_file,
-                           "--seconds", str(seconds), *flags], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
 
 
 def logged_in(web, username):
