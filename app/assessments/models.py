@@ -84,14 +84,19 @@ class Assessment(db.Model):
 
     def values(self):
         """Typed answers by question code, NA for "Tidak berlaku": what scoring reads."""
-        instrument = self.instrument
-        return {a.question_code: NA if a.not_applicable else instrument.question(a.question_code).parse(a.value)
-                for a in self.answers if not a.cleared}
+        question = self.instrument.question
+        return {code: NA if not_applicable else question(code).parse(value)
+                for code, value, not_applicable in self._stored() if value is not None or not_applicable}
 
     def form_values(self):
         """({code: stored text}, {codes answered "Tidak berlaku"}): what the form controls show."""
-        return ({a.question_code: a.value for a in self.answers if a.value is not None},
-                {a.question_code for a in self.answers if a.not_applicable})
+        stored = self._stored()
+        return ({code: value for code, value, _ in stored if value is not None},
+                {code for code, _, not_applicable in stored if not_applicable})
+
+    def _stored(self):
+        """(question code, stored value, not applicable) of each answer row, each attribute read once."""
+        return [(a.question_code, a.value, a.not_applicable) for a in self.answers]
 
     def note(self, section_code):
         return next((n.text for n in self.notes if n.section_code == section_code), "")
@@ -134,7 +139,8 @@ class Answer(Stamped, db.Model):
     question_code: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str | None] = mapped_column(Text)  # the question's encode(); None when N/A or cleared
     not_applicable: Mapped[bool] = mapped_column(default=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Kept for audits, read by nothing on a page: not loaded with the answers (an autosave loads them all).
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, deferred=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
 

@@ -2,14 +2,16 @@
 
 Standard library only (no Flask), so it measures the servers, not itself:
 
-    python -m app.bench.load http://127.0.0.1:8000 http://127.0.0.1:8001 users.json --seconds 20 --rounds 4
+    python -m app.bench.load http://127.0.0.1:8000 http://127.0.0.1:8001 spec.json --seconds 20 --rounds 4
 
-The first URL serves SiapKop, the second the bare upsert app (app/bench/bare.py). users.json is
-[{"username", "password", "cooperative_id"}]: one thread per entry. Each logs in to SiapKop, starts a
-visit to its cooperative and opens each of its sections (the set-up, timed apart). When all are set up,
-the measured windows follow, SiapKop's and the bare app's in turn, `rounds` of each, `seconds` in all
-for each app: in SiapKop's windows every thread autosaves answers as the phone does, in the bare app's
-it posts the same answers to /upsert. Taking turns, rather than one app after the other, gives both the
+The first URL serves SiapKop, the second the bare upsert app (app/bench/bare.py). spec.json is
+{"users": [{"username", "password", "cooperative_id"}], "sections": [code], "questions": [[code,
+[answers]]]}: one thread per user. Each logs in to SiapKop, starts a visit to its cooperative and opens
+each of its sections (the set-up, timed apart). When all are set up, the measured windows follow,
+SiapKop's and the bare app's in turn, `rounds` of each, `seconds` in all for each app. In SiapKop's
+windows every thread autosaves answers as a facilitator fills the form: question after question, one
+of its answers picked at random, and from the first question again once all are answered. In the bare
+app's windows it posts the same answers to /upsert. Taking turns, rather than one app after the other, gives both the
 same share of whatever else the machine is doing. Prints one JSON object: for each app the autosaves,
 their rate and latency percentiles in milliseconds, and the errors; the set-up's latencies; the ratio of
 the two rates, and the ratio of each round.
@@ -27,10 +29,6 @@ from datetime import date
 from urllib.parse import urlencode, urlsplit
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
-# Autosaves the loader makes: (question code, answers it picks from); all valid in the default instrument.
-ANSWERS = [(f"A{i}", ("yes", "no")) for i in range(1, 7)] + [
-    ("B3", "01234"), ("C1", [str(n) for n in range(0, 300, 7)]), ("C2", "01234"), ("D1", "012345")]
-SECTIONS = "ABCDEFGH"
 
 
 class Session:
@@ -99,15 +97,18 @@ class Recorder:
             self.errors[kind][what] = self.errors[kind].get(what, 0) + 1
 
 
-def facilitator(urls, user, windows, recorder, rng):
+def facilitator(urls, user, spec, windows, recorder, rng):
     """Log in, start a visit and open its sections; then, in each window, autosave to SiapKop or upsert
     to the bare app until it closes. A thread whose set-up failed sits the windows out."""
     app, bare = Session(urls[0]), Session(urls[1])
-    ready = setup(app, user, recorder, rng)
+    ready = setup(app, user, spec["sections"], recorder, rng)
+    questions = spec["questions"]
+    asked = {"app": 0, "bare": 0}  # questions answered so far, on each app
     for target in windows.plan:
         windows.wait()  # every thread is done with what came before: the window opens
         while ready and time.monotonic() < windows.deadline:
-            code, choices = rng.choice(ANSWERS)
+            code, choices = questions[asked[target] % len(questions)]
+            asked[target] += 1
             if target == "app":
                 assessment, headers = ready
                 form = {code: rng.choice(choices), "ts": str(int(time.time() * 1000))}
@@ -119,7 +120,7 @@ def facilitator(urls, user, windows, recorder, rng):
     windows.wait()  # the last window closes
 
 
-def setup(browser, user, recorder, rng):
+def setup(browser, user, sections, recorder, rng):
     """Log in, start a visit and open its sections: (assessment id, autosave headers), or None on an error."""
     page = recorder.timed("setup", lambda: browser.request("GET", "/auth/login"))
     if page is None or recorder.timed("setup", lambda: browser.request("POST", "/auth/login", {
@@ -133,7 +134,7 @@ def setup(browser, user, recorder, rng):
             "csrf_token": token(page), "id": assessment, "visit_date": date.today().isoformat()}),
             ok=(302, 303)) is None:
         return None
-    for section in SECTIONS:
+    for section in sections:
         page = recorder.timed("setup", lambda: browser.request("GET", f"/assessments/{assessment}/sections/{section}"))
         if page is None:
             return None
@@ -190,12 +191,12 @@ def rates(recorder, windows):
         "ratio": round(result["app"]["autosaves_per_s"] / bare, 2) if bare else None}
 
 
-def run(urls, users, seconds, rounds):
+def run(urls, spec, seconds, rounds):
     """Drive both apps with one thread per user: `seconds` of windows for each, in `rounds` turns."""
     recorder = Recorder()
-    windows = Windows(len(users), seconds / rounds, rounds, recorder)
-    threads = [threading.Thread(target=facilitator, args=(urls, user, windows, recorder, random.Random(i)))
-               for i, user in enumerate(users)]
+    windows = Windows(len(spec["users"]), seconds / rounds, rounds, recorder)
+    threads = [threading.Thread(target=facilitator, args=(urls, user, spec, windows, recorder, random.Random(i)))
+               for i, user in enumerate(spec["users"])]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -207,13 +208,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("app")
     parser.add_argument("bare")
-    parser.add_argument("users")
+    parser.add_argument("spec")
     parser.add_argument("--seconds", type=float, default=20, help="measured time for each app, in all")
     parser.add_argument("--rounds", type=int, default=4, help="turns each app takes")
     args = parser.parse_args(argv)
-    with open(args.users, encoding="utf-8") as fh:
-        users = json.load(fh)
-    json.dump(run((args.app, args.bare), users, args.seconds, args.rounds), sys.stdout)
+    with open(args.spec, encoding="utf-8") as fh:
+        spec = json.load(fh)
+    json.dump(run((args.app, args.bare), spec, args.seconds, args.rounds), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -163,7 +163,9 @@ def pages(web):
 def load(users, seconds, rounds=4):
     """The real app and the bare upsert app, each under gunicorn with 2 workers, driven in turns by the
     same loader: `seconds` of autosaves for each, in `rounds` windows each."""
-    spec = loader_users(users)
+    current = instrument()
+    spec = {"users": loader_users(users), "sections": current.section_codes,
+            "questions": [[q.code, answer_choices(q)] for q in current.questions]}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(spec, fh)
     try:
@@ -174,6 +176,15 @@ def load(users, seconds, rounds=4):
     finally:
         os.unlink(fh.name)
     return {"users": users, **json.loads(done.stdout)}
+
+
+def answer_choices(question):
+    """The answers the loader picks from for `question`: each a valid one."""
+    if question.type == "yesno":
+        return ["yes", "no"]
+    if question.type == "scale":
+        return [str(level) for level in range(5)]
+    return [str(n) for n in range((question.max or 2 * question.target) + 1)]  # a count
 
 
 def loader_users(users):
