@@ -125,3 +125,45 @@ def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_
 def test_percentiles_are_nearest_rank(share, expected):
     from app.bench.load import percentile
     assert percentile([0.01, 0.02, 0.03, 0.04], share) == expected
+
+
+def test_a_failed_set_up_is_an_error_and_keeps_no_one_waiting():
+    """A server whose section pages carry no CSRF token: each loader thread's set-up fails, is counted
+    as an error, and the windows still open and close for the others (the loader does not hang)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from app.bench.load import run
+
+    class NoToken(BaseHTTPRequestHandler):
+        """Logs in and starts a visit, but its section pages carry no token for the autosaves."""
+        def do_GET(self):
+            with_token = self.path.startswith(("/auth/login", "/assessments/new/"))
+            self.reply(200, b'<input name="csrf_token" value="t">' if with_token else b"ok")
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.reply(302, b"")
+
+        def reply(self, status, body):
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NoToken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url, results = f"http://127.0.0.1:{server.server_port}", []
+    spec = {"users": [{"username": f"u{i}", "password": "x", "cooperative_id": 1} for i in range(3)],
+            "sections": ["A"], "questions": [["A1", ["yes"]]]}
+    loader = threading.Thread(target=lambda: results.append(run((url, url), spec, 0.2, 2)), daemon=True)
+    loader.start()
+    loader.join(timeout=30)
+    server.shutdown()
+    assert not loader.is_alive() and len(results) == 1
+    [result] = results
+    assert result["setup"]["error_kinds"] == {"no CSRF token on the page": 3}
+    assert result["app"]["autosaves"] == result["bare"]["autosaves"] == 0 and result["rounds"] == 2

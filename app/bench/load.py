@@ -11,10 +11,10 @@ each of its sections (the set-up, timed apart). When all are set up, the measure
 SiapKop's and the bare app's in turn, `rounds` of each, `seconds` in all for each app. In SiapKop's
 windows every thread autosaves answers as a facilitator fills the form: question after question, one
 of its answers picked at random, and from the first question again once all are answered. In the bare
-app's windows it posts the same answers to /upsert. Taking turns, rather than one app after the other, gives both the
-same share of whatever else the machine is doing. Prints one JSON object: for each app the autosaves,
-their rate and latency percentiles in milliseconds, and the errors; the set-up's latencies; the ratio of
-the two rates, and the ratio of each round.
+app's windows it posts the same answers to /upsert. Taking turns, rather than one app after the other,
+gives both the same share of whatever else the machine is doing. Prints one JSON object: for each app
+the autosaves, their rate and latency percentiles in milliseconds, and the errors; the set-up's
+latencies; the ratio of the two rates, and the ratio of each round.
 """
 import argparse
 import http.client
@@ -101,7 +101,11 @@ def facilitator(urls, user, spec, windows, recorder, rng):
     """Log in, start a visit and open its sections; then, in each window, autosave to SiapKop or upsert
     to the bare app until it closes. A thread whose set-up failed sits the windows out."""
     app, bare = Session(urls[0]), Session(urls[1])
-    ready = setup(app, user, spec["sections"], recorder, rng)
+    try:
+        ready = setup(app, user, spec["sections"], recorder, rng)
+    except RuntimeError as error:  # a page without its CSRF token; the others must not wait for this thread
+        recorder.error("setup", str(error))
+        ready = None
     questions = spec["questions"]
     asked = {"app": 0, "bare": 0}  # questions answered so far, on each app
     for target in windows.plan:
