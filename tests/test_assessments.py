@@ -58,6 +58,20 @@ def test_autosave_stores_the_answer_and_replies_small(field):
     assert answers(assessment_id) == {"A1": "no"}
 
 
+def test_the_autosave_reply_counts_its_own_section_whatever_else_is_answered(field):
+    """An autosave reads only its section's answers (and those its rules read): the other sections'
+    answers change neither its progress nor what it stores."""
+    assessment_id, _ = field.start()
+    for code in ("A1", "A2", "A3", "A4", "A5", "A6", "C1"):
+        field.save(assessment_id, code, BEST[code])
+    html = field.save(assessment_id, "B1", "yes").get_data(as_text=True)
+    assert 'id="step-B"' in html and "20%" in html  # 1 of the 5 required questions of B
+    html = field.save(assessment_id, "A1", "no").get_data(as_text=True)
+    assert 'id="step-A" class="step done"' in html and "100%" in html
+    assert answers(assessment_id) == {**{c: BEST[c] for c in ("A2", "A3", "A4", "A5", "A6", "C1")},
+                                      "A1": "no", "B1": "yes"}
+
+
 def test_relevance_shows_and_hides_a_question_in_the_reply(field):
     assessment_id, _ = field.start()
     shown = field.save(assessment_id, "F1", "yes")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app import ROOT
 from app.instruments.definition import NA, Instrument, load_text
-from app.instruments.scoring import level_for, score
+from app.instruments.scoring import level_for, score, visible_questions
 
 DEFAULT = load_text((ROOT / "instruments" / "kdmp-tata-kelola-v1.yaml").read_text(encoding="utf-8"))
 QUESTIONS = {q.code: q for q in DEFAULT.questions}
@@ -206,6 +206,35 @@ def instruments(draw, relevance=True):
 
 instrument_and_answers = st.one_of(st.just(DEFAULT), instruments()).flatmap(
     lambda instrument: st.tuples(st.just(instrument), answer_sets(instrument)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(instrument_and_answers)
+def test_a_section_needs_only_the_answers_it_reads(case):
+    """What an autosave relies on (service.load_answers): a section's score, completeness and shown
+    questions are the same from the answers to Instrument.read_by(section) alone as from all of them."""
+    instrument, answers = case
+    whole, shown = score(instrument, answers), visible_questions(instrument, answers)
+    for i, section in enumerate(instrument.sections):
+        read = set(instrument.read_by(section.code))
+        some = {code: value for code, value in answers.items() if code in read}
+        own = {question.code for question in section.questions}
+        assert own <= read
+        assert score(instrument, some).sections[i] == whole.sections[i]
+        assert visible_questions(instrument, some) & own == shown & own
+
+
+def test_read_by_follows_relevance_rules_across_sections():
+    text = {"id": "t", "en": "t"}
+    yesno = lambda code, **rule: {"code": code, "type": "yesno", "text": text, **rule}  # noqa: E731
+    instrument = Instrument.model_validate({"code": "chain", "title": text, "sections": [
+        {"code": "A", "title": text, "weight": 50, "questions": [yesno("A1"), yesno("A2")]},
+        {"code": "B", "title": text, "weight": 50, "questions": [
+            yesno("B1", show_if={"question": "A1", "equals": True}),
+            yesno("B2", show_if={"question": "B1", "equals": True})]}],
+        "levels": [{"code": "low", "label": text, "min": 0}]})
+    assert (instrument.read_by("A"), instrument.read_by("B")) == (["A1", "A2"], ["A1", "B1", "B2"])
+    assert DEFAULT.read_by("F") == ["F1", "F2", "F3", "F4", "F5"]
 
 
 @settings(max_examples=300, deadline=None)

@@ -11,8 +11,9 @@ from app.assessments.forms import StartForm, answer_message
 from app.assessments.models import ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID, Assessment
 from app.assessments.photo_routes import photo_folder, read_section_photos
 from app.assessments.forms import CONFLICT
-from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, parse_section,
-                                     result_of, save_answer, save_note, save_section, start, transition)
+from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, load_answers, parse_answer,
+                                     parse_section, result_of, save_answer, save_note, save_section, start,
+                                     transition)
 from app.assessments.workflow import NotAllowed
 from app.auth.models import FACILITATOR
 from app.errors import render_error
@@ -100,17 +101,18 @@ def answer(assessment_id, code):
     question = assessment.instrument.question(code)
     if question is None:
         return render_error(404, _("Pertanyaan %(code)s tidak ada di instrumen penilaian ini.", code=code))
-    shown_before = visible_questions(assessment.instrument, assessment.values())
     try:
         stored = parse_answer(question, request.form.get(code), code in request.form.getlist("na"))
     except AnswerError as error:
         return render("assessments/section.html", "saved", question=question, error=answer_message(error)), 422
+    section = assessment.instrument.section_of(code)
+    load_answers(assessment, assessment.instrument.read_by(section.code))  # all that the reply reads
+    shown_before = visible_questions(assessment.instrument, assessment.values())
     save_answer(assessment, question, stored, client_stamp())
     # Committed before the reply is built, so the database is locked for the writes alone; the reply
     # reads the objects already loaded, which save_answer left as stored.
     commit_keeping_loaded()
     sheet = Sheet(assessment)
-    section = assessment.instrument.section_of(code)
     toggled = [q for q in section.questions if (q.code in sheet.shown) != (q.code in shown_before)]
     return render("assessments/section.html", "saved", question=question, error=None, toggled=toggled,
                   sheet=sheet, section=section)

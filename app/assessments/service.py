@@ -4,7 +4,7 @@ import uuid
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
@@ -70,6 +70,14 @@ def parse_answer(question, raw, not_applicable):
     if raw is None or not raw.strip():
         return None, False
     return question.encode(question.parse(raw)), False
+
+
+def load_answers(assessment, codes):
+    """Load only the answers to questions `codes` as the assessment's answers, for a request that reads
+    no other: an autosave reads its section's (Instrument.read_by), so its cost does not grow with the
+    whole form. Its scores and progress then hold for those questions alone."""
+    set_committed_value(assessment, "answers", db.session.scalars(select(Answer).where(
+        Answer.assessment_id == assessment.id, Answer.question_code.in_(codes))).all())
 
 
 def save_answer(assessment, question, stored, stamp=None):

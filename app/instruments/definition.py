@@ -314,6 +314,25 @@ class Instrument(Model):
         """The section holding question `code`."""
         return next(s for s in self.sections if any(q.code == code for q in s.questions))
 
+    def read_by(self, section_code):
+        """The codes of the section's questions and of every question their relevance rules read, however
+        indirectly: all the answers that decide what the section shows and how complete it is."""
+        return self._read_by[section_code]
+
+    @cached_property
+    def _read_by(self):
+        read_by = {}
+        for section in self.sections:
+            codes, todo = set(), [question.code for question in section.questions]
+            while todo:
+                code = todo.pop()
+                rule = self.question(code).show_if
+                codes.add(code)
+                if rule is not None and rule.question not in codes:
+                    todo.append(rule.question)
+            read_by[section.code] = sorted(codes)
+        return read_by
+
     def level(self, code):
         return next(level for level in self.levels if level.code == code)
 
