@@ -76,8 +76,12 @@ def load_answers(assessment, codes):
     """Load only the answers to questions `codes` as the assessment's answers, for a request that reads
     no other: an autosave reads its section's (Instrument.read_by), so its cost does not grow with the
     whole form. Its scores and progress then hold for those questions alone."""
-    set_committed_value(assessment, "answers", db.session.scalars(select(Answer).where(
-        Answer.assessment_id == assessment.id, Answer.question_code.in_(codes))).all())
+    set_committed_value(assessment, "answers", db.session.scalars(
+        SOME_ANSWERS, {"assessment_id": assessment.id, "codes": codes}).all())
+
+
+SOME_ANSWERS = select(Answer).where(Answer.assessment_id == bindparam("assessment_id"),
+                                    Answer.question_code.in_(bindparam("codes", expanding=True)))
 
 
 def save_answer(assessment, question, stored, stamp=None):

@@ -2,7 +2,7 @@
 from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.auth import bp
 from app.auth.forms import LoginForm
@@ -15,8 +15,11 @@ from app.rendering import form_page
 @login.user_loader
 def load_user(user_id):
     """The session's user; a deactivated user is logged out at their next request."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.scalar(USER, {"id": int(user_id)}) if user_id.isdigit() else None
     return user if user is not None and user.active else None
+
+
+USER = select(User).where(User.id == bindparam("id"))  # built once: every request reads it
 
 
 @login.unauthorized_handler
