@@ -2,6 +2,7 @@
 import importlib
 import os
 import secrets
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -84,12 +85,20 @@ def create_app(config_class):
 
 
 def instance_secret_key(instance):
-    """Read the secret key kept in instance/, creating it (mode 600) on the first run."""
+    """Read the secret key kept in instance/, creating it (mode 600) on the first run. Workers starting
+    together each write a whole key aside and link it into place: the first one's is kept, none fails."""
     path = instance / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        partial = instance / f"secret_key.{os.getpid()}.{threading.get_ident()}.part"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
+        try:
+            os.link(partial, path)  # atomic, and refused if another worker's key is already there
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
     return path.read_text().strip()
 
 

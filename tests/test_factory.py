@@ -32,6 +32,30 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
     assert first.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'siapkop.sqlite3'}"
 
 
+def test_workers_starting_together_share_one_secret_key(tmp_path):
+    """gunicorn's workers each build the app at once: none fails on the key file, none reads it half-written."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    start, keys = context.Barrier(8), context.Queue()
+
+    def worker():
+        start.wait()
+        try:
+            keys.put(instance_secret_key(tmp_path))
+        except Exception as error:  # noqa: BLE001 (reported to the test)
+            keys.put(repr(error))
+
+    workers = [context.Process(target=worker) for _ in range(8)]
+    for process in workers:
+        process.start()
+    got = [keys.get(timeout=30) for _ in workers]
+    for process in workers:
+        process.join()
+    assert len(set(got)) == 1 and len(got[0]) == 64, got
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
 def test_database_url_uses_psycopg3_for_postgresql():
     assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
