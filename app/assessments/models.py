@@ -139,7 +139,7 @@ class Answer(Stamped, db.Model):
     question_code: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str | None] = mapped_column(Text)  # the question's encode(); None when N/A or cleared
     not_applicable: Mapped[bool] = mapped_column(default=False)
-    # Kept for audits, read by nothing on a page: not loaded with the answers (an autosave loads them all).
+    # Kept for audits and read by no page: not loaded with the answers, which every page and autosave reads.
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, deferred=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
