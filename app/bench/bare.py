@@ -7,7 +7,7 @@ import os
 import uuid
 
 from flask import Flask, request
-from sqlalchemy import create_engine
+from sqlalchemy import bindparam, create_engine
 
 from app.assessments.models import Answer
 from app.cooperatives.models import utcnow
@@ -23,16 +23,21 @@ def baseline_id(username):
 def create_bare_app():
     app = Flask(__name__)
     engine = create_engine(database_url(os.environ["DATABASE_URL"]))
+    answer = Answer.__table__
+    # Built once, as SiapKop's own autosave statements are: each request only runs it.
+    statement = upsert(engine.dialect.name, answer, {
+        name: bindparam(name, type_=answer.c[name].type)
+        for name in ("assessment_id", "question_code", "value", "not_applicable", "updated_at")})
+    statement = statement.on_conflict_do_update(
+        index_elements=["assessment_id", "question_code"],
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at})
 
     @app.post("/upsert")
     def upsert_answer():
-        row = {"assessment_id": baseline_id(request.form["user"]), "question_code": request.form["code"],
-               "value": request.form["value"], "not_applicable": False, "updated_at": utcnow()}
-        statement = upsert(engine.dialect.name, Answer.__table__, row)
         with engine.begin() as connection:
-            connection.execute(statement.on_conflict_do_update(
-                index_elements=["assessment_id", "question_code"],
-                set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at}))
+            connection.execute(statement, {
+                "assessment_id": baseline_id(request.form["user"]), "question_code": request.form["code"],
+                "value": request.form["value"], "not_applicable": False, "updated_at": utcnow()})
         return "ok"
 
     return app
