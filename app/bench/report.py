@@ -107,7 +107,7 @@ The same loader drives both servers in turns: {load['rounds']} windows of {load[
 {runs}
 
 Autosave throughput is {load['ratio']} of the bare upsert's; round by round, {_ratios(load['round_ratios'])}.
-Set-up (log in, start a visit, open its 8 sections): {load['setup']['requests']} requests,
+Set-up (log in, start a visit, open each of its sections): {load['setup']['requests']} requests,
 p50 {load['setup']['p50_ms']} ms, p95 {load['setup']['p95_ms']} ms, {load['setup']['errors']} errors.
 
 ## Page weight: first load (page + CSS + scripts)
