@@ -28,10 +28,12 @@ from sqlalchemy import func, insert, select, true
 from app import ROOT, create_app
 from app.assessments.models import Answer, Assessment, Event
 from app.auth.models import User
+from app.bench import synthetic
 from app.bench.bare import baseline_id
 from app.bench.seed import PASSWORD, admin_name, facilitator_name, supervisor_name
 from app.cooperatives.models import Cooperative
 from app.extensions import db
+from app.instruments.definition import NA
 from app.instruments.models import version_in_use
 from app.regions.models import District, Regency, Village
 from app.rollups.view import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollups, instrument
@@ -179,12 +181,11 @@ def load(users, seconds, rounds=4):
 
 
 def answer_choices(question):
-    """The answers the loader picks from for `question`: each a valid one."""
-    if question.type == "yesno":
-        return ["yes", "no"]
-    if question.type == "scale":
-        return [str(level) for level in range(5)]
-    return [str(n) for n in range((question.max or 2 * question.target) + 1)]  # a count
+    """The answers the loader picks from for `question`, as form text: what the seed's cooperatives give
+    it (synthetic.answer, any question type) from the least ready to the most, "Tidak berlaku" aside."""
+    rng = synthetic.rng_for("loader", question.code)
+    given = (synthetic.answer(rng, question, step / 8) for step in range(9) for _ in range(4))
+    return sorted({question.encode(value) for value in given if value is not NA})
 
 
 def loader_users(users):
