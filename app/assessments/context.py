@@ -1,5 +1,6 @@
 """What a view needs to know of an assessment: may this user see it or change it, and what its page shows."""
 from datetime import date
+from functools import cached_property
 
 from flask import abort, current_app, request
 from flask_babel import gettext as _
@@ -8,13 +9,12 @@ from flask_login import current_user
 from app.access import scope
 from app.assessments.forms import answer_message
 from app.assessments.models import DRAFT, TEMPLATE_ID, Assessment
-from app.assessments.service import result_of
 from app.auth.models import FACILITATOR
 from app.errors import render_error
 from app.extensions import db
 from app.inputs import MAX_STAMP
 from app.instruments.models import version_in_use
-from app.instruments.scoring import visible_questions
+from app.instruments.scoring import section_result, visible_questions
 
 
 def client_stamp():
@@ -57,32 +57,51 @@ def check_own_draft(assessment):
 
 
 def section_or_404(assessment, code):
-    section = next((s for s in assessment.instrument.sections if s.code == code), None)
+    section = assessment.instrument.section(code)
     if section is None:
         abort(404)
     return section
 
 
 class Sheet:
-    """What the section template shows of an assessment: stored answers, or what was typed and refused."""
+    """What the section template shows of an assessment: stored answers, or what was typed and refused.
+    The form's values and the right to edit are worked out when the template first reads them, and a
+    section's progress when it asks, so a fragment pays only for what it shows (an autosave's reply:
+    one section's progress, and the questions the answer showed or hid)."""
 
     def __init__(self, assessment, errors=None, photo_errors=None):
         self.assessment = assessment
-        values = assessment.values()
-        self.result = result_of(assessment, values)
-        self.shown = visible_questions(assessment.instrument, values)
-        self.values, self.na = assessment.form_values()
+        self.answers = assessment.values()
+        self.shown = visible_questions(assessment.instrument, self.answers)
         self.errors = {code: answer_message(error) for code, error in (errors or {}).items()}
         self.photo_errors = photo_errors or {}
-        if self.failed:  # a refused section post saved nothing: show what was typed, not what is stored
-            typed = {code: value for code, value in request.form.items() if assessment.instrument.question(code)}
-            self.values.update(typed)
-            self.na = (self.na - typed.keys()) | set(request.form.getlist("na"))
-        self.editable = can_edit(assessment)
 
     @property
     def failed(self):
         return bool(self.errors or self.photo_errors)
 
+    @cached_property
+    def form(self):
+        """({code: the text its control shows}, {codes shown as "Tidak berlaku"})."""
+        values, na = self.assessment.form_values()
+        if self.failed:  # a refused section post saved nothing: show what was typed, not what is stored
+            typed = {code: value for code, value in request.form.items() if self.assessment.instrument.question(code)}
+            values.update(typed)
+            na = (na - typed.keys()) | set(request.form.getlist("na"))
+        return values, na
+
+    @property
+    def values(self):
+        return self.form[0]
+
+    @property
+    def na(self):
+        return self.form[1]
+
+    @cached_property
+    def editable(self):
+        return can_edit(self.assessment)
+
     def completeness(self, section_code):
-        return next(s.completeness for s in self.result.sections if s.code == section_code)
+        section = self.assessment.instrument.section(section_code)
+        return section_result(section, self.answers, self.shown).completeness

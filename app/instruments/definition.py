@@ -310,6 +310,10 @@ class Instrument(Model):
     def question(self, code):
         return self._by_code.get(code)
 
+    def section(self, code):
+        """The section `code`, or None."""
+        return next((s for s in self.sections if s.code == code), None)
+
     def section_of(self, code):
         """The section holding question `code`."""
         return next(s for s in self.sections if any(q.code == code for q in s.questions))

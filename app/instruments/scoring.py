@@ -56,7 +56,7 @@ def visible_questions(instrument, answers):
 def score(instrument, answers, version=None):
     """The Result of `answers` on `instrument` (published as `version`, if it is)."""
     shown = visible_questions(instrument, answers)
-    sections = tuple(_section(section, answers, shown) for section in instrument.sections)
+    sections = tuple(section_result(section, answers, shown) for section in instrument.sections)
     scored = [s for s in sections if s.score is not None]
     weight = sum(s.weight for s in scored)
     total = sum(s.weight * s.score for s in scored) / weight if scored else None
@@ -79,7 +79,8 @@ def level_for(instrument, total):
     return [level.code for level in instrument.levels if level.min <= shown_total][-1]
 
 
-def _section(section, answers, shown):
+def section_result(section, answers, shown):
+    """The SectionResult of one section, given the codes of the questions shown (visible_questions)."""
     items, missing, required = [], [], 0
     for question in section.questions:
         if question.code not in shown:
