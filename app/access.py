@@ -85,12 +85,11 @@ class Scope:
         places: what a save needs, not what a page shows. Autosave is the phone's hot path, so the
         statement is built once per kind of area and run with this user's parameters."""
         statement = _TO_CHANGE.get(self.kind)
-        if statement is None:
-            in_area = (select(Cooperative.id).join(Cooperative.village).join(Village.district)
-                       .where(self.district_clause()))
+        if statement is None:  # joined from the assessment up: four lookups, however large the area
             statement = _TO_CHANGE[self.kind] = (
-                select(Assessment).options(joinedload(Assessment.instrument_version))
-                .where(Assessment.id == bindparam("assessment_id"), Assessment.cooperative_id.in_(in_area)))
+                select(Assessment).join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
+                .options(joinedload(Assessment.instrument_version))
+                .where(Assessment.id == bindparam("assessment_id"), self.district_clause()))
         found = db.session.execute(statement, {"assessment_id": assessment_id, **self.params}).scalar_one_or_none()
         if found is None:
             abort(404)

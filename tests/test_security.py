@@ -253,6 +253,14 @@ def test_redis_store_is_used_when_configured_and_an_outage_does_not_stop_logins(
 
 
 @SQLITE_ONLY
+@pytest.mark.parametrize("limited", [{"RATELIMIT_DEFAULT": "2 per minute"}], indirect=True)
+def test_a_configured_default_limit_applies_to_every_view(limited):
+    """Without one, the limiter skips views that carry no limit (security.init_app); with one, it does not."""
+    client = limited.test_client()
+    assert [client.get("/cooperatives/").status_code for _ in range(3)] == [302, 302, 429]
+
+
+@SQLITE_ONLY
 def test_memory_store_by_default(limited):
     assert isinstance(limiter.storage, MemoryStorage)
 
