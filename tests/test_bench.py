@@ -107,6 +107,8 @@ def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_
     assert load["rounds"] == 2 and len(load["round_ratios"]) == 2 and all(r > 0 for r in load["round_ratios"])
     assert load["app"]["seconds"] >= 2 and load["bare"]["seconds"] >= 2
     assert load["app"]["autosave_ms"]["p50"] <= load["app"]["autosave_ms"]["p95"] <= load["app"]["autosave_ms"]["p99"]
+    # each server's workers' CPU in its own windows: some, and no more than its 2 workers could use
+    assert all(0 < load[target]["worker_cpu_ms"] and 0 < load[target]["worker_cores"] <= 2.2 for target in ("app", "bare"))
     assert results["pages"]["assessment_section"]["gzip"] <= 60 * 1024
     assert all(page["files"] >= 2 and page["raw"] > page["gzip"] for page in results["pages"].values())
     markdown = report.with_suffix(".md").read_text()

@@ -14,11 +14,14 @@ of its answers picked at random, and from the first question again once all are 
 app's windows it posts the same answers to /upsert. Taking turns, rather than one app after the other,
 gives both the same share of whatever else the machine is doing. Prints one JSON object: for each app
 the autosaves, their rate and latency percentiles in milliseconds, and the errors; the set-up's
-latencies; the ratio of the two rates, and the ratio of each round.
+latencies; the ratio of the two rates, and the ratio of each round. With `--masters APP_PID BARE_PID`
+(the gunicorn masters), also the CPU time each server's workers spent in its own windows, read from
+/proc: per autosave, and in cores (2.0: both workers busy throughout).
 """
 import argparse
 import http.client
 import json
+import os
 import random
 import re
 import sys
@@ -150,21 +153,40 @@ class Windows:
     finished what came before, and lasts `seconds`; how long each really lasted, and how many requests
     were answered in it, are kept as it closes."""
 
-    def __init__(self, threads, seconds, rounds, recorder):
+    def __init__(self, threads, seconds, rounds, recorder, masters=None):
         self.plan = ["app", "bare"] * rounds
-        self.seconds, self.recorder = seconds, recorder
-        self.opened = self.answered = self.deadline = None
+        self.seconds, self.recorder, self.masters = seconds, recorder, masters or {}
+        self.opened = self.answered = self.deadline = self.cpu = None
         self.closed = []  # (seconds, requests answered) of each window
+        self.cpu_used = {"app": 0.0, "bare": 0.0}  # each server's workers' CPU seconds in its own windows
         self.barrier = threading.Barrier(threads, action=self.turn)
 
     def wait(self):
         self.barrier.wait()
 
     def turn(self):
+        cpu = {target: workers_cpu(pid) for target, pid in self.masters.items()}
         now, answered = time.monotonic(), len(self.recorder.times["app"]) + len(self.recorder.times["bare"])
         if self.opened is not None:
+            target = self.plan[len(self.closed)]
             self.closed.append((now - self.opened, answered - self.answered))
-        self.opened, self.answered, self.deadline = now, answered, now + self.seconds
+            if target in cpu:
+                self.cpu_used[target] += cpu[target] - self.cpu[target]
+        self.opened, self.answered, self.deadline, self.cpu = now, answered, now + self.seconds, cpu
+
+
+def workers_cpu(master):
+    """CPU seconds (user and system) used so far by the processes whose parent is `master`."""
+    used = 0
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        except (OSError, IndexError):
+            continue  # not a process, or one that has just ended
+        if int(fields[1]) == master:
+            used += int(fields[11]) + int(fields[12])
+    return used / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values, share):
@@ -185,6 +207,10 @@ def rates(recorder, windows):
             "autosave_ms": {"p50": percentile(saves, 0.5), "p95": percentile(saves, 0.95),
                             "p99": percentile(saves, 0.99)},
             "errors": sum(recorder.errors[target].values()), "error_kinds": recorder.errors[target]}
+        if target in windows.masters:
+            used = windows.cpu_used[target]
+            result[target] |= {"worker_cpu_ms": round(1000 * used / len(saves), 2) if saves else None,
+                               "worker_cores": round(used / seconds, 2)}
     per_second = [answered / span for span, answered in windows.closed]
     setup, bare = recorder.times["setup"], result["bare"]["autosaves_per_s"]
     return result | {
@@ -195,10 +221,11 @@ def rates(recorder, windows):
         "ratio": round(result["app"]["autosaves_per_s"] / bare, 2) if bare else None}
 
 
-def run(urls, spec, seconds, rounds):
-    """Drive both apps with one thread per user: `seconds` of windows for each, in `rounds` turns."""
+def run(urls, spec, seconds, rounds, masters=None):
+    """Drive both apps with one thread per user: `seconds` of windows for each, in `rounds` turns;
+    `masters` maps "app" and "bare" to their gunicorn masters' pids, to read their workers' CPU."""
     recorder = Recorder()
-    windows = Windows(len(spec["users"]), seconds / rounds, rounds, recorder)
+    windows = Windows(len(spec["users"]), seconds / rounds, rounds, recorder, masters)
     threads = [threading.Thread(target=facilitator, args=(urls, user, spec, windows, recorder, random.Random(i)))
                for i, user in enumerate(spec["users"])]
     for thread in threads:
@@ -215,10 +242,13 @@ def main(argv=None):
     parser.add_argument("spec")
     parser.add_argument("--seconds", type=float, default=20, help="measured time for each app, in all")
     parser.add_argument("--rounds", type=int, default=4, help="turns each app takes")
+    parser.add_argument("--masters", type=int, nargs=2, metavar=("APP_PID", "BARE_PID"),
+                        help="the gunicorn masters, to read their workers' CPU time (Linux)")
     args = parser.parse_args(argv)
     with open(args.spec, encoding="utf-8") as fh:
         spec = json.load(fh)
-    json.dump(run((args.app, args.bare), spec, args.seconds, args.rounds), sys.stdout)
+    masters = dict(zip(("app", "bare"), args.masters)) if args.masters else None
+    json.dump(run((args.app, args.bare), spec, args.seconds, args.rounds, masters), sys.stdout)
 
 
 if __name__ == "__main__":

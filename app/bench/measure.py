@@ -171,9 +171,10 @@ def load(users, seconds, rounds=4):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(spec, fh)
     try:
-        with served("wsgi:app") as (app_url, _), served("app.bench.bare:create_bare_app()") as (bare_url, _):
+        with served("wsgi:app") as (app_url, app), served("app.bench.bare:create_bare_app()") as (bare_url, bare):
             done = subprocess.run([sys.executable, str(ROOT / "app" / "bench" / "load.py"), app_url, bare_url,
-                                   fh.name, "--seconds", str(seconds), "--rounds", str(rounds)],
+                                   fh.name, "--seconds", str(seconds), "--rounds", str(rounds),
+                                   "--masters", str(app.pid), str(bare.pid)],
                                   capture_output=True, text=True, check=True)
     finally:
         os.unlink(fh.name)
