@@ -109,6 +109,7 @@ def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_
     assert load["app"]["autosave_ms"]["p50"] <= load["app"]["autosave_ms"]["p95"] <= load["app"]["autosave_ms"]["p99"]
     # each server's workers' CPU in its own windows: some, and no more than its 2 workers could use
     assert all(0 < load[target]["worker_cpu_ms"] and 0 < load[target]["worker_cores"] <= 2.2 for target in ("app", "bare"))
+    assert all(load[target]["loader_cpu_ms"] > 0 for target in ("app", "bare"))
     assert results["pages"]["assessment_section"]["gzip"] <= 60 * 1024
     assert all(page["files"] >= 2 and page["raw"] > page["gzip"] for page in results["pages"].values())
     markdown = report.with_suffix(".md").read_text()
@@ -127,6 +128,49 @@ def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_
 def test_percentiles_are_nearest_rank(share, expected):
     from app.bench.load import percentile
     assert percentile([0.01, 0.02, 0.03, 0.04], share) == expected
+
+
+def test_the_loader_keeps_a_connection_the_server_keeps_and_sends_back_its_cookies():
+    """Over HTTP/1.1 the loader's browser reuses its connection until the server says "close", and
+    sends each cookie the server set; a closed connection is opened again for the next request."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from app.bench.load import Session
+
+    seen = []  # (client port, path, Cookie header, body) of each request
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            seen.append((self.client_address[1], self.path, self.headers.get("Cookie"), body))
+            reply = f"hello {len(seen)}".encode()
+            self.send_response(200)
+            self.send_header("Set-Cookie", f"session=s{len(seen)}; HttpOnly; Path=/")
+            if self.path == "/last":
+                self.send_header("Connection", "close")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    browser = Session(f"http://127.0.0.1:{server.server_port}")
+    try:
+        replies = [browser.request("POST", path, {"a": "b c"}, {"X-Test": "1"}) for path in ("/one", "/last", "/again")]
+    finally:
+        browser.close()
+        server.shutdown()
+    assert replies == [(200, "hello 1"), (200, "hello 2"), (200, "hello 3")]
+    assert [cookie for _, _, cookie, _ in seen] == [None, "session=s1", "session=s2"]
+    assert {body for *_, body in seen} == {"a=b+c"}
+    first, second, third = (port for port, *_ in seen)
+    assert first == second != third  # kept open, then opened again after "Connection: close"
 
 
 def test_a_failed_set_up_is_an_error_and_keeps_no_one_waiting():

@@ -14,16 +14,17 @@ of its answers picked at random, and from the first question again once all are 
 app's windows it posts the same answers to /upsert. Taking turns, rather than one app after the other,
 gives both the same share of whatever else the machine is doing. Prints one JSON object: for each app
 the autosaves, their rate and latency percentiles in milliseconds, and the errors; the set-up's
-latencies; the ratio of the two rates, and the ratio of each round. With `--masters APP_PID BARE_PID`
-(the gunicorn masters), also the CPU time each server's workers spent in its own windows, read from
-/proc: per autosave, and in cores (2.0: both workers busy throughout).
+latencies; the ratio of the two rates, and the ratio of each round; and the loader's own CPU per
+request in each app's windows. With `--masters APP_PID BARE_PID` (the gunicorn masters), also the CPU
+time each server's workers spent in its own windows, read from /proc: per autosave, and in cores (2.0:
+both workers busy throughout).
 """
 import argparse
-import http.client
 import json
 import os
 import random
 import re
+import socket
 import sys
 import threading
 import time
@@ -35,34 +36,75 @@ TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSR
 
 
 class Session:
-    """One browser: a keep-alive connection and its cookies."""
+    """One browser: its connection to one server, and its cookies.
+
+    HTTP/1.1 over a plain socket, with only what these requests need (a body of known length), rather
+    than http.client: the loader shares the servers' cores, so it should spend little CPU of its own,
+    and a sync gunicorn worker waits for the client to close each connection before it takes the next."""
 
     def __init__(self, base):
         parts = urlsplit(base)
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        self.address = (parts.hostname, parts.port)
+        self.host = f"{parts.hostname}:{parts.port}"
+        self.socket = None
         self.cookies = {}
 
     def request(self, method, path, form=None, headers=()):
         """(status, body text) of one request; cookies kept, redirects not followed."""
-        head = dict(headers)
+        body = b"" if form is None else urlencode(form).encode("ascii")
+        head = {"Host": self.host, **dict(headers), "Content-Length": len(body)}
+        if form is not None:
+            head["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:
             head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            head["Content-Type"] = "application/x-www-form-urlencoded"
+        message = "".join(f"{name}: {value}\r\n" for name, value in head.items())
         try:
-            self.connection.request(method, path, body=body, headers=head)
-            response = self.connection.getresponse()
-            text = response.read().decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException):
-            self.connection.close()  # reconnects on the next request
+            if self.socket is None:
+                self.socket = socket.create_connection(self.address, timeout=30)
+            self.socket.sendall(f"{method} {path} HTTP/1.1\r\n{message}\r\n".encode("latin-1") + body)
+            status, keep_open, text = self.response()
+        except OSError:  # ConnectionError included
+            self.close()  # reconnects on the next request
             raise
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
+        if not keep_open:
+            self.close()
+        return status, text
+
+    def response(self):
+        """(status, whether the server keeps the connection open, body text) of the response on the
+        socket; its cookies are kept."""
+        data = self.receive(b"")
+        while b"\r\n\r\n" not in data:
+            data = self.receive(data)
+        head, _, body = data.partition(b"\r\n\r\n")
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        version, status = status_line.split(" ", 2)[:2]
+        fields = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            name, value = name.strip().lower(), value.strip()
+            if name == "set-cookie":
                 key, _, rest = value.partition("=")
                 self.cookies[key.strip()] = rest.split(";", 1)[0]
-        return response.status, text
+            fields[name] = value
+        if "content-length" not in fields:
+            raise ConnectionError(f"a response without Content-Length ({status_line})")
+        while len(body) < int(fields["content-length"]):
+            body = self.receive(body)
+        connection = fields.get("connection", "").lower()
+        keep_open = connection == "keep-alive" if version == "HTTP/1.0" else connection != "close"
+        return int(status), keep_open, body.decode("utf-8", "replace")
+
+    def receive(self, data):
+        chunk = self.socket.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection before its response ended")
+        return data + chunk
+
+    def close(self):
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
 
 
 def token(text):
@@ -159,6 +201,8 @@ class Windows:
         self.opened = self.answered = self.deadline = self.cpu = None
         self.closed = []  # (seconds, requests answered) of each window
         self.cpu_used = {"app": 0.0, "bare": 0.0}  # each server's workers' CPU seconds in its own windows
+        self.loader_used = {"app": 0.0, "bare": 0.0}  # this process's CPU seconds in each server's windows
+        self.loader = None
         self.barrier = threading.Barrier(threads, action=self.turn)
 
     def wait(self):
@@ -166,13 +210,15 @@ class Windows:
 
     def turn(self):
         cpu = {target: workers_cpu(pid) for target, pid in self.masters.items()}
+        loader = time.process_time()
         now, answered = time.monotonic(), len(self.recorder.times["app"]) + len(self.recorder.times["bare"])
         if self.opened is not None:
             target = self.plan[len(self.closed)]
             self.closed.append((now - self.opened, answered - self.answered))
+            self.loader_used[target] += loader - self.loader
             if target in cpu:
                 self.cpu_used[target] += cpu[target] - self.cpu[target]
-        self.opened, self.answered, self.deadline, self.cpu = now, answered, now + self.seconds, cpu
+        self.opened, self.answered, self.deadline, self.cpu, self.loader = now, answered, now + self.seconds, cpu, loader
 
 
 def workers_cpu(master):
@@ -206,7 +252,8 @@ def rates(recorder, windows):
             "seconds": round(seconds, 2), "autosaves": len(saves), "autosaves_per_s": round(len(saves) / seconds, 1),
             "autosave_ms": {"p50": percentile(saves, 0.5), "p95": percentile(saves, 0.95),
                             "p99": percentile(saves, 0.99)},
-            "errors": sum(recorder.errors[target].values()), "error_kinds": recorder.errors[target]}
+            "errors": sum(recorder.errors[target].values()), "error_kinds": recorder.errors[target],
+            "loader_cpu_ms": round(1000 * windows.loader_used[target] / len(saves), 3) if saves else None}
         if target in windows.masters:
             used = windows.cpu_used[target]
             result[target] |= {"worker_cpu_ms": round(1000 * used / len(saves), 2) if saves else None,

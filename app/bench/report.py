@@ -68,7 +68,7 @@ def markdown(results):
     runs = "\n".join(
         f"| {name} | {x['autosaves_per_s']} | {x['autosave_ms']['p50']} | "
         f"{x['autosave_ms']['p95']} | {x['autosave_ms']['p99']} | {x['errors']} | "
-        f"{x.get('worker_cpu_ms', '')} | {x.get('worker_cores', '')} |"
+        f"{x.get('worker_cpu_ms', '')} | {x.get('worker_cores', '')} | {x.get('loader_cpu_ms', '')} |"
         for name, x in (("SiapKop autosave", load["app"]), ("Bare upsert", load["bare"])))
     return f"""# SiapKop benchmark, {results['date']}, {m['database']}
 
@@ -103,11 +103,12 @@ National dashboard over HTTP (one row per province): {r['national_dashboard_http
 The same loader drives both servers in turns: {load['rounds']} windows of {load['window_seconds']} s each, \
 {load['app']['seconds']} s in all for SiapKop and {load['bare']['seconds']} s for the bare upsert.
 
-| Server | Autosaves/s | p50 ms | p95 ms | p99 ms | Errors | Worker CPU ms per autosave | Worker cores busy |
-|---|---:|---:|---:|---:|---:|---:|---:|
+| Server | Autosaves/s | p50 ms | p95 ms | p99 ms | Errors | Worker CPU ms per autosave | Worker cores busy | Loader CPU ms per request |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
 {runs}
 
-Worker CPU is what each server's two workers used in its own windows (from /proc), out of 2 cores.
+Worker CPU is what each server's two workers used in its own windows (from /proc), out of 2 cores;
+the loader's CPU is its own, in the same windows, on the same cores.
 
 Autosave throughput is {load['ratio']} of the bare upsert's; round by round, {_ratios(load['round_ratios'])}.
 Set-up (log in, start a visit, open each of its sections): {load['setup']['requests']} requests,
