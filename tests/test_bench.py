@@ -8,6 +8,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from statistics import mean
 
 import pytest
@@ -130,12 +133,21 @@ def test_percentiles_are_nearest_rank(share, expected):
     assert percentile([0.01, 0.02, 0.03, 0.04], share) == expected
 
 
+@contextmanager
+def serving(handler):
+    """A local HTTP server answering with `handler` in a thread: its URL, while the block runs."""
+    handler.log_message = lambda *args: None  # quiet
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
 def test_the_loader_keeps_a_connection_the_server_keeps_and_sends_back_its_cookies():
     """Over HTTP/1.1 the loader's browser reuses its connection until the server says "close", and
     sends each cookie the server set; a closed connection is opened again for the next request."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     from app.bench.load import Session
 
     seen = []  # (client port, path, Cookie header, body) of each request
@@ -155,17 +167,10 @@ def test_the_loader_keeps_a_connection_the_server_keeps_and_sends_back_its_cooki
             self.end_headers()
             self.wfile.write(reply)
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    browser = Session(f"http://127.0.0.1:{server.server_port}")
-    try:
+    with serving(KeepAlive) as url:
+        browser = Session(url)
         replies = [browser.request("POST", path, {"a": "b c"}, {"X-Test": "1"}) for path in ("/one", "/last", "/again")]
-    finally:
         browser.close()
-        server.shutdown()
     assert replies == [(200, "hello 1"), (200, "hello 2"), (200, "hello 3")]
     assert [cookie for _, _, cookie, _ in seen] == [None, "session=s1", "session=s2"]
     assert {body for *_, body in seen} == {"a=b+c"}
@@ -176,9 +181,6 @@ def test_the_loader_keeps_a_connection_the_server_keeps_and_sends_back_its_cooki
 def test_a_failed_set_up_is_an_error_and_keeps_no_one_waiting():
     """A server whose section pages carry no CSRF token: each loader thread's set-up fails, is counted
     as an error, and the windows still open and close for the others (the loader does not hang)."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     from app.bench.load import run
 
     class NoToken(BaseHTTPRequestHandler):
@@ -197,18 +199,13 @@ def test_a_failed_set_up_is_an_error_and_keeps_no_one_waiting():
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), NoToken)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url, results = f"http://127.0.0.1:{server.server_port}", []
+    results = []
     spec = {"users": [{"username": f"u{i}", "password": "x", "cooperative_id": 1} for i in range(3)],
             "sections": ["A"], "questions": [["A1", ["yes"]]]}
-    loader = threading.Thread(target=lambda: results.append(run((url, url), spec, 0.2, 2)), daemon=True)
-    loader.start()
-    loader.join(timeout=30)
-    server.shutdown()
+    with serving(NoToken) as url:
+        loader = threading.Thread(target=lambda: results.append(run((url, url), spec, 0.2, 2)), daemon=True)
+        loader.start()
+        loader.join(timeout=30)
     assert not loader.is_alive() and len(results) == 1
     [result] = results
     assert result["setup"]["error_kinds"] == {"no CSRF token on the page": 3}
