@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, Uuid, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED  # noqa: F401 (re-exported)
@@ -53,7 +54,9 @@ class Assessment(db.Model):
     # The result as submitted: total, level, and per section {score, completeness}; gates applied.
     score: Mapped[float | None] = mapped_column(Float)
     level: Mapped[str | None] = mapped_column(String(40))
-    result: Mapped[dict | None] = mapped_column(JSON)
+    # JSONB on PostgreSQL: a rollup reads each section's score from it, and `json` text is parsed again
+    # for every one of them.
+    result: Mapped[dict | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
