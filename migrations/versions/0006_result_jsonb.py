@@ -1,7 +1,8 @@
 """assessment results as JSONB on PostgreSQL
 
 Rollups and exports read each section's score from assessment.result by path. PostgreSQL parses a
-`json` value again for every path read, eight per assessment; `jsonb` is stored parsed. SQLite keeps
+`json` value again for every path read (eight per assessment with the current instrument); `jsonb`
+is stored parsed. SQLite keeps
 its JSON as text, as before: nothing changes there.
 
 Revision ID: 0006
