@@ -2,8 +2,7 @@
 
 Rollups and exports read each section's score from assessment.result by path. PostgreSQL parses a
 `json` value again for every path read (eight per assessment with the current instrument); `jsonb`
-is stored parsed. SQLite keeps
-its JSON as text, as before: nothing changes there.
+is stored parsed. SQLite keeps its JSON as text, as before: nothing changes there.
 
 Revision ID: 0006
 Revises: 0005
