@@ -30,7 +30,8 @@ def init_app(app):
     if not app.config.get("RATELIMIT_DEFAULT") and not app.config.get("RATELIMIT_APPLICATION"):
         # Only the views that carry a limit (the login form) are limited, and their decorator checks it.
         # The hook Flask-Limiter adds looks for default limits on every request, the autosave's included,
-        # and would find none: it cost each autosave about 4% of its time.
+        # and would find none: it cost each autosave 0.42 million of its 7.6 million instructions
+        # (callgrind, in process).
         hooks = app.before_request_funcs.get(None, [])
         hooks[:] = [hook for hook in hooks if hook != limiter._check_request_limit]
     app.after_request(add_headers)
