@@ -35,6 +35,23 @@ def eventually(page, check, seconds=30):
     return check()
 
 
+def no_signal(page):
+    """Take the phone out of signal. Chromium's offline emulation does not always cover a page that a
+    service worker controls (microsoft/playwright#2311): a sync posted by a page just loaded reached
+    the server once. Every request that reaches the network is refused too, as it would be without signal."""
+    page.context.set_offline(True)
+    page.context.route("**/*", disconnected)
+
+
+def signal_back(page):
+    page.context.unroute("**/*", disconnected)
+    page.context.set_offline(False)
+
+
+def disconnected(route):
+    route.abort("internetdisconnected")
+
+
 def controlled_by_the_worker(page):
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
@@ -76,7 +93,7 @@ def test_a_prepared_visit_is_filled_offline_and_sent_when_the_signal_returns(pag
     expect(page.get_by_role("button", name="Siap dipakai tanpa sinyal")).to_be_disabled()
     shot(page, "prepared")
 
-    page.context.set_offline(True)
+    no_signal(page)
     page.goto(cooperative_url)  # from the phone, not the server
     page.get_by_role("link", name="Mulai penilaian").click()
     page.get_by_label("Hadir lainnya (satu nama per baris)").fill("Pak Slamet (Ketua)")
@@ -108,7 +125,7 @@ def test_a_prepared_visit_is_filled_offline_and_sent_when_the_signal_returns(pag
             shows(page, code, entered[code])
     assert rows(live_server, assessment_id) == 0
 
-    page.context.set_offline(False)
+    signal_back(page)
     expect(page.locator("#outbox")).to_be_hidden(timeout=15000)
     assert page.evaluate(OUTBOX_SIZE) == 0
     assert saved_answers(live_server, assessment_id) == entered and rows(live_server, assessment_id) == 15
@@ -151,14 +168,14 @@ def test_a_submit_made_offline_is_applied_when_the_signal_returns(page, live_ser
     log_in(page, live_server)
     controlled_by_the_worker(page)
     page.goto(f"{live_server.url}/assessments/{assessment_id}")
-    page.context.set_offline(True)
+    no_signal(page)
     page.get_by_role("button", name="Kirim ke supervisor").click()
     expect(page.get_by_text("Akan dikirim ke supervisor saat ada sinyal.")).to_be_visible()
     shot(page, "queued")
     with live_server.app.app_context():
         assert db.session.get(Assessment, assessment_id).status == "draft"
 
-    page.context.set_offline(False)
+    signal_back(page)
     expect(page.get_by_text(re.compile("^Dikirim .*Penilaian terkunci"))).to_be_visible(timeout=15000)
     shot(page, "submitted")
     with live_server.app.app_context():
@@ -201,14 +218,14 @@ def test_relevance_is_applied_on_the_phone_while_offline(page, live_server):
     assessment_id = start_assessment(page, live_server)
     controlled_by_the_worker(page)
     page.goto(f"{live_server.url}/assessments/{assessment_id}/sections/F")
-    page.context.set_offline(True)
+    no_signal(page)
     expect(page.locator("#q-F2")).to_be_hidden()
     tap(page, "F1", "yes", QUEUED)
     expect(page.locator("#q-F2")).to_be_visible()
     tap(page, "F2", "3", QUEUED)
     tap(page, "F1", "no", QUEUED)
     expect(page.locator("#q-F2")).to_be_hidden()
-    page.context.set_offline(False)
+    signal_back(page)
     expect(page.locator("#outbox")).to_be_hidden(timeout=15000)
     assert saved_answers(live_server, assessment_id) == {"F1": "no", "F2": "3"}  # kept, but not scored
 
