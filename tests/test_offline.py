@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app.assessments.models import Answer, Assessment
 from app.extensions import db
-from tests.test_browser import (FIELD_ANSWERS, complete_assessment, log_in, publish_default_instrument, saved_answers,
-                                start_assessment)
+from tests.test_browser import (FIELD_ANSWERS, complete_assessment, log_in, no_signal, publish_default_instrument,
+                                saved_answers, signal_back, start_assessment)
 
 pytestmark = pytest.mark.browser
 QUEUED = "Tersimpan di ponsel; dikirim saat ada sinyal."
@@ -33,23 +33,6 @@ def eventually(page, check, seconds=30):
             return True
         page.wait_for_timeout(100)
     return check()
-
-
-def no_signal(page):
-    """Take the phone out of signal. Chromium's offline emulation does not always cover a page that a
-    service worker controls (microsoft/playwright#2311): a sync posted by a page just loaded reached
-    the server once. Every request that reaches the network is refused too, as it would be without signal."""
-    page.context.set_offline(True)
-    page.context.route("**/*", disconnected)
-
-
-def signal_back(page):
-    page.context.unroute("**/*", disconnected)
-    page.context.set_offline(False)
-
-
-def disconnected(route):
-    route.abort("internetdisconnected")
 
 
 def controlled_by_the_worker(page):
@@ -184,21 +167,22 @@ def test_a_submit_made_offline_is_applied_when_the_signal_returns(page, live_ser
 
 
 def answer_held_back(page, live_server):
-    """Start an assessment and answer A1 = yes offline; syncs then fail until unrouted. Returns its id."""
+    """Start an assessment and answer A1 = yes without signal; once the signal is back, syncs still fail
+    until unrouted. Returns its id."""
     publish_default_instrument(live_server)
     assessment_id = start_assessment(page, live_server)
     controlled_by_the_worker(page)
-    page.context.set_offline(True)
+    page.context.route("**/assessments/sync", lambda route: route.abort())  # before the signal goes
+    no_signal(page)
     tap(page, "A1", "yes", QUEUED)
-    page.context.route("**/assessments/sync", lambda route: route.abort())
+    signal_back(page)
     return assessment_id
 
 
 def test_a_new_deploy_keeps_the_outbox_and_the_prepared_pages(page, live_server, monkeypatch):
     import app.main.routes as main_routes
 
-    assessment_id = answer_held_back(page, live_server)
-    page.context.set_offline(False)  # the answer is still queued when the new worker arrives...
+    assessment_id = answer_held_back(page, live_server)  # still queued when the new worker arrives...
     old = page.evaluate("caches.keys()")
     monkeypatch.setattr(main_routes, "static_version", lambda: "nextdeploy01")
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
@@ -232,7 +216,6 @@ def test_relevance_is_applied_on_the_phone_while_offline(page, live_server):
 
 def test_a_shared_phone_keeps_each_users_unsent_work(page, live_server):
     assessment_id = answer_held_back(page, live_server)
-    page.context.set_offline(False)
     page.get_by_role("button", name="Keluar").click()
     log_in(page, live_server, "fas.wonosalam")  # another facilitator on the same phone
     page.context.unroute("**/assessments/sync")
