@@ -9,12 +9,13 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, exists, or_, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
-from app.assessments.models import Assessment
+from app.assessments.models import Assessment, Draft
 from app.auth.models import ADMIN, User, user_district
 from app.cooperatives.models import Cooperative
 from app.extensions import db
+from app.instruments.models import InstrumentVersion, instrument_of
 from app.regions.models import District, Village
 
 
@@ -82,18 +83,35 @@ class Scope:
 
     def assessment_to_change_or_404(self, assessment_id):
         """The assessment in this user's area with its instrument version, but not its cooperative and
-        places: what a save needs, not what a page shows. Autosave is the phone's hot path, so the
-        statement is built once per kind of area and run with this user's parameters."""
-        statement = _TO_CHANGE.get(self.kind)
-        if statement is None:  # joined from the assessment up: four lookups, however large the area
-            statement = _TO_CHANGE[self.kind] = (
-                select(Assessment).join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
-                .options(joinedload(Assessment.instrument_version))
-                .where(Assessment.id == bindparam("assessment_id"), self.district_clause()))
+        places: what a save needs, not what a page shows."""
+        statement = self._to_change("assessment", lambda: select(Assessment).options(
+            contains_eager(Assessment.instrument_version)))
         found = db.session.execute(statement, {"assessment_id": assessment_id, **self.params}).scalar_one_or_none()
         if found is None:
             abort(404)
         return found
+
+    def draft_or_404(self, assessment_id):
+        """The same assessment as a Draft, read without the ORM: what an autosave needs."""
+        statement = self._to_change("draft", lambda: select(
+            Assessment.id, Assessment.facilitator_id, Assessment.status, Assessment.submitted_at,
+            InstrumentVersion.id.label("version_id"), InstrumentVersion.fingerprint))
+        row = db.session.connection().execute(statement, {"assessment_id": assessment_id, **self.params}).first()
+        if row is None:
+            abort(404)
+        return Draft(row, instrument_of(db.session, row.version_id, row.fingerprint))
+
+    def _to_change(self, name, columns):
+        """The statement `name`: the `columns()` select of the assessment "assessment_id" in this user's area,
+        joined from the assessment up (four lookups, however large the area). Autosave is the phone's hot
+        path, so it is built once per kind of area and run with this user's parameters."""
+        statement = _TO_CHANGE.get((name, self.kind))
+        if statement is None:
+            statement = _TO_CHANGE[name, self.kind] = (
+                columns().join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
+                .join(Assessment.instrument_version)
+                .where(Assessment.id == bindparam("assessment_id"), self.district_clause()))
+        return statement
 
     def users(self):
         """Users an admin may manage: those of their regency, by assignment or by kecamatan."""
@@ -113,7 +131,7 @@ class Scope:
         return db.one_or_404(self.users().where(User.id == user_id))
 
 
-_TO_CHANGE = {}  # kind of area -> the statement of Scope.assessment_to_change_or_404
+_TO_CHANGE = {}  # (statement, kind of area) -> the statements of Scope._to_change
 
 
 def scope():

@@ -30,17 +30,6 @@ htmx = Htmx()
 limiter = Limiter(get_remote_address, strategy="moving-window", headers_enabled=True)
 
 
-def commit_keeping_loaded():
-    """Commit without expiring the objects already loaded, so what is built from them next reads no row
-    again. For a view that writes and then replies from what it loaded (the autosave)."""
-    session = db.session()
-    expiring, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expiring
-
-
 def upsert(dialect, table, row):
     """The INSERT of `row` into `table` for `dialect` ("sqlite" or "postgresql"), which takes
     .on_conflict_do_update(): the same statement on both databases."""

@@ -72,6 +72,24 @@ def test_status_at_is_the_time_of_the_last_step_in_the_history(submitted, client
             assert act(client, auth, submitted, "approve").status_code == 302
 
 
+def test_a_question_the_autosave_shows_again_carries_the_supervisors_comment(submitted, client, auth, field):
+    """An autosave reads its draft without the ORM; a question its answer shows again still carries the
+    review's comment, and after the first submission the change is in the history."""
+    auth.login("supervisor")
+    response = act(client, auth, submitted, "return", comment="Periksa F.", **{"comment-F2": "Lampirkan notulen RAT"})
+    assert response.status_code == 302 and assessment(submitted).status == RETURNED
+    auth.login("fas.diwek")
+    token = auth.token("/assessments/")
+    hidden = field.save(submitted, "F1", "no", token=token).get_data(as_text=True)
+    assert 'data-question="F2" hidden' in hidden and "Lampirkan notulen RAT" in hidden
+    shown = field.save(submitted, "F1", "yes", token=token).get_data(as_text=True)
+    assert 'id="q-F2" data-question="F2" data-show-if' in shown and "Lampirkan notulen RAT" in shown
+    assert answers(submitted)["F1"] == "yes"
+    changes = [(e.question_code, e.old_value, e.new_value) for e in db.session.scalars(
+        select(Event).where(Event.assessment_id == uuid.UUID(submitted), Event.action == "answer").order_by(Event.id))]
+    assert changes == [("F1", "yes", "no"), ("F1", "no", "yes")]
+
+
 def test_return_needs_a_comment_and_reaches_the_facilitator_with_question_comments(submitted, client, auth, field):
     auth.login("supervisor")
     refused = act(client, auth, submitted, "return", comment="  ", **{"comment-A1": "Foto akta buram"})

@@ -211,7 +211,7 @@ instrument_and_answers = st.one_of(st.just(DEFAULT), instruments()).flatmap(
 @settings(max_examples=300, deadline=None)
 @given(instrument_and_answers)
 def test_a_section_needs_only_the_answers_it_reads(case):
-    """What an autosave relies on (service.load_answers): a section's score, completeness and shown
+    """What an autosave relies on (Draft.load): a section's score, completeness and shown
     questions are the same from the answers to Instrument.read_by(section) alone as from all of them."""
     instrument, answers = case
     whole, shown = score(instrument, answers), visible_questions(instrument, answers)

@@ -46,6 +46,13 @@ def own_draft(assessment_id):
     return assessment
 
 
+def own_draft_to_answer(assessment_id):
+    """The same, as a Draft (read without the ORM): for an autosave."""
+    draft = scope().draft_or_404(assessment_id)
+    check_own_draft(draft)
+    return draft
+
+
 def check_own_draft(assessment):
     """Only the facilitator who started an assessment changes it, and only until it is submitted."""
     if assessment.is_template:  # a page to copy, never saved

@@ -1,9 +1,11 @@
 """An assessment: one facilitator's visit to one cooperative, answered with one instrument version."""
 import uuid
 from datetime import date, datetime
+from functools import cached_property
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, Uuid, select
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, Uuid, bindparam, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
@@ -33,7 +35,36 @@ EDITABLE = (DRAFT, RETURNED)
 TEMPLATE_ID = uuid.UUID(int=0)
 
 
-class Assessment(db.Model):
+class Answered:
+    """What pages and autosaves read of an assessment's answers. The class has `id`, `status`, `instrument`
+    and `answers`, each answer with question_code, value and not_applicable."""
+
+    @property
+    def editable(self):
+        return self.status in EDITABLE
+
+    @property
+    def is_template(self):
+        return self.id == TEMPLATE_ID
+
+    def values(self):
+        """Typed answers by question code, NA for "Tidak berlaku": what scoring reads."""
+        question = self.instrument.question
+        return {code: NA if not_applicable else question(code).parse(value)
+                for code, value, not_applicable in self._stored() if value is not None or not_applicable}
+
+    def form_values(self):
+        """({code: stored text}, {codes answered "Tidak berlaku"}): what the form controls show."""
+        stored = self._stored()
+        return ({code: value for code, value, _ in stored if value is not None},
+                {code for code, _, not_applicable in stored if not_applicable})
+
+    def _stored(self):
+        """(question code, stored value, not applicable) of each answer, each attribute read once."""
+        return [(a.question_code, a.value, a.not_applicable) for a in self.answers]
+
+
+class Assessment(Answered, db.Model):
     # What rollups read "as of today" without the history: status, cooperative, when, visit (newest wins).
     __table_args__ = (Index("ix_assessment_counted", "status", "cooperative_id", "status_at", "visit_date", "id"),)
 
@@ -76,30 +107,6 @@ class Assessment(db.Model):
     @property
     def status_label(self):
         return STATUSES[self.status]
-
-    @property
-    def editable(self):
-        return self.status in EDITABLE
-
-    @property
-    def is_template(self):
-        return self.id == TEMPLATE_ID
-
-    def values(self):
-        """Typed answers by question code, NA for "Tidak berlaku": what scoring reads."""
-        question = self.instrument.question
-        return {code: NA if not_applicable else question(code).parse(value)
-                for code, value, not_applicable in self._stored() if value is not None or not_applicable}
-
-    def form_values(self):
-        """({code: stored text}, {codes answered "Tidak berlaku"}): what the form controls show."""
-        stored = self._stored()
-        return ({code: value for code, value, _ in stored if value is not None},
-                {code for code, _, not_applicable in stored if not_applicable})
-
-    def _stored(self):
-        """(question code, stored value, not applicable) of each answer row, each attribute read once."""
-        return [(a.question_code, a.value, a.not_applicable) for a in self.answers]
 
     def note(self, section_code):
         return next((n.text for n in self.notes if n.section_code == section_code), "")
@@ -150,6 +157,56 @@ class Answer(Stamped, db.Model):
     @property
     def cleared(self):
         return self.value is None and not self.not_applicable
+
+
+class StoredAnswer(NamedTuple):
+    """An answer as a Draft reads it: a row, not an ORM object."""
+    question_code: str
+    value: str | None
+    not_applicable: bool
+    client_ts: int
+    client_seq: int
+
+    @property
+    def stamp(self):
+        return (self.client_ts, self.client_seq)
+
+
+class Draft(Answered):
+    """A draft as its autosave reads it, without the ORM (the phone's hot path): the row that
+    Scope.draft_or_404 selects, and the answers given to `load`. What else a reply may show (a returned
+    draft's review, a question's photos) comes from the whole Assessment, loaded when first asked."""
+
+    def __init__(self, row, instrument):
+        self.id, self.facilitator_id, self.status, self.submitted_at = (
+            row.id, row.facilitator_id, row.status, row.submitted_at)
+        self.instrument = instrument
+        self.answers = []
+
+    def load(self, codes):
+        """Read the stored answers to the questions `codes`, and only those."""
+        self.answers = [StoredAnswer(*row) for row in db.session.connection().execute(
+            DRAFT_ANSWERS, {"assessment_id": self.id, "codes": codes})]
+
+    def answered(self, code, stored, stamp):
+        """Take an answer that save_answer stored, so the reply shows it."""
+        self.answers = [*(a for a in self.answers if a.question_code != code), StoredAnswer(code, *stored, *stamp)]
+
+    @cached_property
+    def assessment(self):
+        return db.session.get(Assessment, self.id)
+
+    @property
+    def review(self):
+        return self.assessment.review
+
+    def photos_of(self, question_code):
+        return self.assessment.photos_of(question_code)
+
+
+DRAFT_ANSWERS = (select(*(Answer.__table__.c[name] for name in StoredAnswer._fields))
+                 .where(Answer.assessment_id == bindparam("assessment_id"),
+                        Answer.question_code.in_(bindparam("codes", expanding=True))))
 
 
 class SectionNote(Stamped, db.Model):

@@ -5,23 +5,22 @@ from flask_login import current_user, login_required
 
 from app.access import role_required, scope
 from app.assessments import bp
-from app.assessments.context import (Sheet, can_edit, check_own_draft, client_stamp, own_draft, section_or_404,
-                                     viewable)
+from app.assessments.context import (Sheet, can_edit, check_own_draft, client_stamp, own_draft, own_draft_to_answer,
+                                     section_or_404, viewable)
 from app.assessments.forms import StartForm, answer_message
 from app.assessments.models import ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID, Assessment
 from app.assessments.photo_routes import photo_folder, read_section_photos
 from app.assessments.forms import CONFLICT
-from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, load_answers, parse_answer,
-                                     parse_section, result_of, save_answer, save_note, save_section, start,
-                                     transition)
+from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, parse_section,
+                                     result_of, save_answer, save_note, save_section, server_stamp, start, transition)
 from app.assessments.workflow import NotAllowed
 from app.auth.models import FACILITATOR
 from app.errors import render_error
-from app.extensions import commit_keeping_loaded, db
+from app.extensions import db
 from app.instruments.definition import AnswerError
 from app.instruments.models import version_in_use
 from app.instruments.scoring import visible_questions
-from app.rendering import form_page, render
+from app.rendering import form_page, render, wants_fragment
 
 
 @bp.app_context_processor
@@ -97,22 +96,22 @@ def section(assessment_id, code):
 @role_required(FACILITATOR)
 def answer(assessment_id, code):
     """Autosave one answer; replies with its status and what the answer changed on the screen."""
-    assessment = own_draft(assessment_id)
-    question = assessment.instrument.question(code)
+    draft = own_draft_to_answer(assessment_id)
+    question = draft.instrument.question(code)
     if question is None:
         return render_error(404, _("Pertanyaan %(code)s tidak ada di instrumen penilaian ini.", code=code))
     try:
         stored = parse_answer(question, request.form.get(code), code in request.form.getlist("na"))
     except AnswerError as error:
         return render("assessments/section.html", "saved", question=question, error=answer_message(error)), 422
-    section = assessment.instrument.section_of(code)
-    load_answers(assessment, assessment.instrument.read_by(section.code))  # all that the reply reads
-    shown_before = visible_questions(assessment.instrument, assessment.values())
-    save_answer(assessment, question, stored, client_stamp())
-    # Committed before the reply is built, so the database is locked for the writes alone; the reply
-    # reads the objects already loaded, which save_answer left as stored.
-    commit_keeping_loaded()
-    sheet = Sheet(assessment)
+    section = draft.instrument.section_of(code)
+    draft.load(draft.instrument.read_by(section.code))  # all that the reply reads
+    shown_before = visible_questions(draft.instrument, draft.values())
+    stamp = client_stamp() or server_stamp()
+    if save_answer(draft, question, stored, stamp):
+        draft.answered(code, stored, stamp)
+    db.session.commit()  # before the reply is built, so the database is locked for the writes alone
+    sheet = Sheet(draft if wants_fragment() else draft.assessment)  # a whole page shows every section
     toggled = [q for q in section.questions if (q.code in sheet.shown) != (q.code in shown_before)]
     return render("assessments/section.html", "saved", question=question, error=None, toggled=toggled,
                   sheet=sheet, section=section)

@@ -4,8 +4,7 @@ import uuid
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, select, tuple_, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from app.assessments.models import DRAFT, Answer, Assessment, Event, Photo, SectionNote
@@ -72,22 +71,12 @@ def parse_answer(question, raw, not_applicable):
     return question.encode(question.parse(raw)), False
 
 
-def load_answers(assessment, codes):
-    """Load only the answers to questions `codes` as the assessment's answers, for a request that reads
-    no other: an autosave reads its section's (Instrument.read_by), so its cost does not grow with the
-    whole form. Its scores and progress then hold for those questions alone."""
-    set_committed_value(assessment, "answers", db.session.scalars(
-        SOME_ANSWERS, {"assessment_id": assessment.id, "codes": codes}).all())
-
-
-SOME_ANSWERS = select(Answer).where(Answer.assessment_id == bindparam("assessment_id"),
-                                    Answer.question_code.in_(bindparam("codes", expanding=True)))
-
-
 def save_answer(assessment, question, stored, stamp=None):
     """Store one parsed answer (from parse_answer) unless a newer change is stored; True if stored.
 
-    `stamp` is the change's (client ms, outbox seq); without one, the server's clock.
+    `assessment` is an Assessment or a Draft, with the stored answer to `question` loaded if there is
+    one; `stamp` is the change's (client ms, outbox seq), by default the server's clock. Objects already
+    loaded are left as they were: the caller commits, which expires them, or (a Draft) takes the change.
     """
     answer = next((a for a in assessment.answers if a.question_code == question.code), None)
     stamp = stamp or server_stamp()
@@ -106,14 +95,6 @@ def save_answer(assessment, question, stored, stamp=None):
         # after the first submission, every change is in the history
         record(assessment, assessment.facilitator_id, "answer", question_code=question.code,
                old_value=shown(answer), new_value=shown_value(stored))
-    # The loaded objects take the stored values as committed, so the reply reads them and nothing flushes.
-    if answer is None:
-        answer = Answer(assessment_id=assessment.id, question_code=question.code)
-        set_committed_value(assessment, "answers", [*assessment.answers, answer])
-    for name, value in row.items():
-        set_committed_value(answer, name, value)
-    set_committed_value(assessment, "updated_at", now)
-    db.session.expire(assessment, ["version"])
     return True
 
 

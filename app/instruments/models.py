@@ -40,6 +40,12 @@ class InstrumentVersion(db.Model):
 _PARSED = {}  # fingerprint -> Instrument; versions are few and immutable
 
 
+def instrument_of(session, version_id, fingerprint):
+    """The Instrument of version `version_id`, whose fingerprint is known: the version's row is read
+    only the first time this process meets it."""
+    return _PARSED.get(fingerprint) or session.get(InstrumentVersion, version_id).instrument
+
+
 @event.listens_for(InstrumentVersion, "before_update")
 @event.listens_for(InstrumentVersion, "before_delete")
 def _immutable(_mapper, _connection, version):
