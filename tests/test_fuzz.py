@@ -30,6 +30,7 @@ from app.auth.models import User
 from app.bimtek.models import BimtekSession, bimtek_district
 from app.cooperatives.models import Cooperative, Officer
 from app.extensions import db
+from app.i18n import today
 from app.instruments.definition import load_text
 from app.instruments.models import publish
 from app.auth.models import user_district

@@ -53,6 +53,8 @@ class Target:
                 place, clause, inside = area_of(code)
             except KeyError:
                 abort(404)
+            if place is None:  # a code of the right shape that names no area
+                abort(404)
             self.where.append(clause)
             self.level = inside or DISTRICTS
             self.name = f"kec-{place.name}" if inside is None else place.name
