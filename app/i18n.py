@@ -1,4 +1,7 @@
-"""Language choice and Indonesian number and date formats for templates."""
+"""Language choice, the programme's calendar day, and Indonesian number and date formats for templates."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
@@ -7,6 +10,12 @@ def select_locale():
     """Bahasa Indonesia unless the user chose another supported language."""
     lang = session.get("lang") if has_request_context() else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def today():
+    """Today's date where the programme works (TIMEZONE, default Asia/Jakarta), not on the server's clock:
+    a server on UTC is still on yesterday from 00:00 to 07:00 WIB."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def init_app(app):

@@ -266,8 +266,8 @@ def browser_type_launch_args():
 
 @pytest.fixture(scope="session")
 def browser_context_args(playwright):
-    """Every page is a Pixel 5 phone unless a test asks otherwise."""
-    return {**playwright.devices["Pixel 5"], "locale": "id-ID"}
+    """Every page is a Pixel 5 phone in Jombang unless a test asks otherwise."""
+    return {**playwright.devices["Pixel 5"], "locale": "id-ID", "timezone_id": "Asia/Jakarta"}
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ other area is the other regency.
 import fnmatch
 import io
 import zipfile
-from datetime import date
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -22,6 +21,7 @@ from sqlalchemy import select
 
 from app.assessments.models import TEMPLATE_ID
 from app.extensions import db
+from app.i18n import today as local_today
 from app.instruments.models import InstrumentVersion
 from tests.conftest import Auth, make_app
 from tests.world import FACILITATORS, FOREIGN, HOME, OTHER, ROLES, TAGS, VISIBLE, arguments, path_of
@@ -72,7 +72,7 @@ FILL = {
 }
 state = lambda name: (lambda area: area.assessments[name])  # noqa: E731
 district = lambda area: area.district  # noqa: E731
-today = lambda area: f"as_of={date.today()}"  # noqa: E731  (the world's approvals are today's)
+today = lambda area: f"as_of={local_today()}"  # noqa: E731  (the world's approvals are today's)
 shared_today = lambda area: f"session={area.shared_session}&{today(area)}"  # noqa: E731
 ALL_200 = (200,) * 6
 REVIEWERS = (LOGIN, 403, 200, 200, 403, 200)  # supervisors and the Dinas, each in their own area

@@ -3,12 +3,13 @@ import gzip
 import io
 import re
 import uuid
+from datetime import UTC, date, datetime
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from app import ROOT
+from app import ROOT, i18n
 from app.assessments.models import Assessment, Photo, SectionNote
 from app.extensions import db
 from app.instruments.scoring import score
@@ -33,6 +34,22 @@ def test_start_refuses_bad_input_with_indonesian_messages(field):
     assert response.status_code == 422 and "Tanggal kunjungan tidak boleh di masa depan." in html
     assert "Lokasi tidak valid dan tidak disimpan." in html and 'name="latitude" value=""' in html
     assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
+
+
+def test_a_visit_is_dated_by_the_day_in_jombang_not_by_the_servers_clock(field, monkeypatch):
+    """At 01:30 WIB on 14 October a server on UTC is still on the 13th: the 14th is today, the 15th is not."""
+    class HalfPastOneWIB(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2025, 10, 13, 18, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(i18n, "datetime", HalfPastOneWIB)
+    form = field.client.get(f"/assessments/new/{field.cooperative()}").get_data(as_text=True)
+    assert re.search(r'name="visit_date"[^>]* value="2025-10-14"', form)
+    _, refused = field.start(visit_date="2025-10-15")
+    assert refused.status_code == 422 and "Tanggal kunjungan tidak boleh di masa depan." in refused.get_data(as_text=True)
+    assessment_id, response = field.start(visit_date="2025-10-14")
+    assert response.status_code == 302 and assessment(assessment_id).visit_date == date(2025, 10, 14)
 
 
 def test_start_is_for_facilitators_in_their_own_kecamatan(field, client, auth):

@@ -2,7 +2,8 @@
 import random
 import re
 import uuid
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -83,7 +84,7 @@ def test_a_prepared_visit_is_filled_offline_and_sent_when_the_signal_returns(pag
     page.get_by_role("button", name="Mulai penilaian").click()
     expect(page).to_have_url(re.compile(r"/assessments/[0-9a-f-]{36}/sections/A$"))
     assessment_id = uuid.UUID(page.url.split("/")[-3])
-    today = date.today()
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()  # the phone's, in Jombang
     expect(page.locator("[data-crumb]")).to_have_text(
         f"Koperasi Desa Merah Putih Cukir · {today.day} {MONTHS[today.month - 1]} {today.year}")
 

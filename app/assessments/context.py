@@ -1,5 +1,4 @@
 """What a view needs to know of an assessment: may this user see it or change it, and what its page shows."""
-from datetime import date
 from functools import cached_property
 
 from flask import abort, current_app, request
@@ -15,6 +14,7 @@ from app.extensions import db
 from app.inputs import MAX_STAMP
 from app.instruments.models import version_in_use
 from app.instruments.scoring import section_result, visible_questions
+from app.i18n import today
 
 
 def client_stamp():
@@ -35,7 +35,7 @@ def viewable(assessment_id):
     if version is None:
         abort(404)
     return Assessment(id=TEMPLATE_ID, instrument_version=version, facilitator_id=current_user.id,
-                      facilitator=current_user._get_current_object(), status=DRAFT, visit_date=date.today(),
+                      facilitator=current_user._get_current_object(), status=DRAFT, visit_date=today(),
                       answers=[], notes=[], photos=[])
 
 

@@ -1,6 +1,5 @@
 """The start-of-visit form, and the messages for refused answers and photos."""
 import uuid
-from datetime import date
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
@@ -9,6 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import BaseForm, choices, strip
+from app.i18n import today
 
 ANSWER_ERRORS = {
     "not_a_whole_number": _l("Isi dengan bilangan bulat, misalnya 12."),
@@ -36,7 +36,7 @@ def answer_message(error):
 class StartForm(BaseForm):
     """Start of a visit: the browser's assessment id, the date, who was there, and where."""
     id = HiddenField(validators=[DataRequired()])
-    visit_date = DateField(_l("Tanggal kunjungan"), default=date.today, validators=[DataRequired()])
+    visit_date = DateField(_l("Tanggal kunjungan"), default=today, validators=[DataRequired()])
     present = SelectMultipleField(_l("Pengurus/pengawas yang hadir"), validate_choice=True,
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     others = TextAreaField(_l("Hadir lainnya (satu nama per baris)"), filters=[strip], validators=[Length(max=1000)])
@@ -57,7 +57,7 @@ class StartForm(BaseForm):
             raise ValidationError(_l("Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")) from None
 
     def validate_visit_date(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > today():
             raise ValidationError(_l("Tanggal kunjungan tidak boleh di masa depan."))
 
     def attendees(self):

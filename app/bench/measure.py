@@ -37,6 +37,7 @@ from app.instruments.definition import NA
 from app.instruments.models import version_in_use
 from app.regions.models import District, Regency, Village
 from app.rollups.view import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollups, instrument
+from app.i18n import today
 from config import Config
 
 PROVINCE, REGENCY, DISTRICT = "35", "35.17", "35.17.08"  # Jawa Timur, Jombang, Diwek
@@ -67,7 +68,7 @@ def dataset():
 
 def rollups(web):
     """Rollups national per province, one province per regency, Jombang per kecamatan (and its page)."""
-    asked, current = Asked(date.today(), False), instrument()
+    asked, current = Asked(today(), False), instrument()
 
     def timed(level, where):
         areas = db.session.scalars(level.areas(where)).all()

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.cooperatives.models import utcnow
 from app.extensions import db
 from app.regions.models import District
+from app.i18n import today
 
 bimtek_district = Table(
     "bimtek_district", db.metadata,
@@ -37,7 +38,7 @@ class BimtekSession(db.Model):
     @property
     def readiness_date(self):
         """The state before the session: the day before it, or today for a session still to come."""
-        return min(self.held_on - timedelta(days=1), date.today())
+        return min(self.held_on - timedelta(days=1), today())
 
     @property
     def district_codes(self):

@@ -1,5 +1,4 @@
 """The cooperative profile form, with its pengurus and pengawas."""
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FieldList, FormField, IntegerField, SelectField, StringField
@@ -8,6 +7,7 @@ from wtforms.validators import Length, NumberRange, Optional, Regexp, Validation
 
 from app.cooperatives.models import OFFICER_ROLES
 from app.forms import BaseForm, SubForm, strip, strip_or_none
+from app.i18n import today
 
 PHONE = Regexp(r"^\+?[0-9 ()-]{6,20}$", message=_l("Nomor telepon hanya berisi angka, spasi, +, ( ) atau -."))
 BLANK_OFFICER_ROWS = 3
@@ -41,7 +41,7 @@ class CooperativeForm(BaseForm):
     officers = FieldList(FormField(OfficerForm), label=_l("Pengurus dan pengawas"))
 
     def validate_founded_on(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > today():
             raise ValidationError(_l("Tanggal berdiri tidak boleh di masa depan."))
 
     def filled_officers(self):

@@ -1,5 +1,4 @@
 """The regency dashboard, the kecamatan page and the printable readiness sheet."""
-from datetime import date
 
 from flask import abort, render_template, request
 from sqlalchemy import true
@@ -13,6 +12,7 @@ from app.rendering import render
 from app.rollups import bp
 from app.rollups.stats import weakest_sections
 from app.rollups.view import DISTRICTS, Asked, area_of, area_rollups, instrument, latest_in
+from app.i18n import today
 
 SORTS = {
     "name": lambda row: row[0].name,
@@ -68,7 +68,7 @@ def sheet(cooperative_id):
     """One printable page for a cooperative's pengurus: its latest approved readiness and what to train."""
     current = instrument() or abort(404)
     cooperative = scope().cooperative_or_404(cooperative_id)
-    latest = latest_in([Cooperative.id == cooperative.id], Asked(date.today(), False), current).get(cooperative.id)
+    latest = latest_in([Cooperative.id == cooperative.id], Asked(today(), False), current).get(cooperative.id)
     weakest = weakest_sections([latest.current], current.section_codes, 2) if latest else ()
     return render_template("rollups/sheet.html", cooperative=cooperative, latest=latest, instrument=current,
                            weakest=weakest)

@@ -11,6 +11,7 @@ from app.rollups import bp
 from app.instruments.models import version_in_use
 from app.rollups.queries import cooperative_counts, counted, counted_scores
 from app.rollups.stats import latest_per_cooperative, rollup
+from app.i18n import today
 
 
 # A level's colour, in the instrument's order of levels (lowest first), on pages and in XLSX files.
@@ -58,8 +59,8 @@ class Asked:
         try:
             as_of = date.fromisoformat(request.args.get("as_of", ""))
         except ValueError:
-            as_of = default or date.today()
-        return cls(min(as_of, date.today()), request.args.get("submitted") == "1")
+            as_of = default or today()
+        return cls(min(as_of, today()), request.args.get("submitted") == "1")
 
     def args(self):
         return {"as_of": self.as_of.isoformat(), "submitted": "1" if self.include_submitted else None}
