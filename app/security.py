@@ -34,11 +34,31 @@ def init_app(app):
         # (callgrind, in process).
         hooks = app.before_request_funcs.get(None, [])
         hooks[:] = [hook for hook in hooks if hook != limiter._check_request_limit]
-    app.after_request(add_headers)
+    app.wsgi_app = ResponseHeaders(app.wsgi_app)
 
 
-def add_headers(response):
-    """The same headers on pages, fragments, downloads, static files and the service worker."""
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+class ResponseHeaders:
+    """WSGI middleware: HEADERS on every response that lacks them (pages, fragments, downloads, static
+    files, the service worker), and HX-Request in its Vary, as htmx and full-page answers differ for one
+    URL. Done on the WSGI header list: through Werkzeug's Headers in after_request hooks, the same cost
+    each autosave 0.2 million of its 6.2 million instructions (callgrind, in process)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, with_ours(headers), exc_info)
+        return self.app(environ, start)
+
+
+def with_ours(headers):
+    """The WSGI header list `headers`, with HEADERS where missing and HX-Request in Vary."""
+    present = {name.lower(): i for i, (name, _) in enumerate(headers)}
+    headers = [*headers, *((name, value) for name, value in HEADERS.items() if name.lower() not in present)]
+    vary = present.get("vary")
+    if vary is None:
+        headers.append(("Vary", "HX-Request"))
+    elif "hx-request" not in headers[vary][1].lower():
+        headers[vary] = ("Vary", f"{headers[vary][1]}, HX-Request")
+    return headers

@@ -33,13 +33,6 @@ def language(lang):
     return redirect(safe_next(request.form.get("next"), url_for("main.index")))
 
 
-@bp.after_app_request
-def vary_on_htmx(response):
-    """htmx and full-page answers differ for one URL; tell caches so."""
-    response.vary.add("HX-Request")
-    return response
-
-
 # --- Installable and offline: the web app manifest, the service worker, and the offline page ------
 
 STATIC_FILES = ("app.css", "htmx.min.js", "app.js")
