@@ -131,7 +131,7 @@ class Scope:
         return db.one_or_404(self.users().where(User.id == user_id))
 
 
-_TO_CHANGE = {}  # (statement, kind of area) -> the statements of Scope._to_change
+_TO_CHANGE = {}  # (name, kind of area) -> a statement built by Scope._to_change
 
 
 def scope():
