@@ -264,10 +264,13 @@ def browser_type_launch_args():
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+PHONE_TIMEZONE = "Asia/Jakarta"  # the browser tests' phone is in Jombang
+
+
 @pytest.fixture(scope="session")
 def browser_context_args(playwright):
     """Every page is a Pixel 5 phone in Jombang unless a test asks otherwise."""
-    return {**playwright.devices["Pixel 5"], "locale": "id-ID", "timezone_id": "Asia/Jakarta"}
+    return {**playwright.devices["Pixel 5"], "locale": "id-ID", "timezone_id": PHONE_TIMEZONE}
 
 
 @pytest.fixture

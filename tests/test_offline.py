@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.assessments.models import Answer, Assessment
 from app.extensions import db
+from tests.conftest import PHONE_TIMEZONE
 from tests.test_browser import (FIELD_ANSWERS, complete_assessment, log_in, no_signal, publish_default_instrument,
                                 saved_answers, signal_back, start_assessment)
 
@@ -84,7 +85,7 @@ def test_a_prepared_visit_is_filled_offline_and_sent_when_the_signal_returns(pag
     page.get_by_role("button", name="Mulai penilaian").click()
     expect(page).to_have_url(re.compile(r"/assessments/[0-9a-f-]{36}/sections/A$"))
     assessment_id = uuid.UUID(page.url.split("/")[-3])
-    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()  # the phone's, in Jombang
+    today = datetime.now(ZoneInfo(PHONE_TIMEZONE)).date()  # the phone's date
     expect(page.locator("[data-crumb]")).to_have_text(
         f"Koperasi Desa Merah Putih Cukir · {today.day} {MONTHS[today.month - 1]} {today.year}")
 

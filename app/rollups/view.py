@@ -56,11 +56,12 @@ class Asked:
     @classmethod
     def from_request(cls, default=None):
         """?as_of=YYYY-MM-DD (default today, never later) and ?submitted=1."""
+        now = today()
         try:
             as_of = date.fromisoformat(request.args.get("as_of", ""))
         except ValueError:
-            as_of = default or today()
-        return cls(min(as_of, today()), request.args.get("submitted") == "1")
+            as_of = default or now
+        return cls(min(as_of, now), request.args.get("submitted") == "1")
 
     def args(self):
         return {"as_of": self.as_of.isoformat(), "submitted": "1" if self.include_submitted else None}
