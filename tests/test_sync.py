@@ -1,13 +1,18 @@
 """The sync endpoint over real HTTP, and the plain-Python merge rules."""
+import time
 import uuid
 
 import pytest
 from sqlalchemy import event, func, select, text
 
-from app.assessments.merge import is_newer, read_batch
+from app.assessments.merge import SKEW, corrected, is_newer, read_batch
 from app.assessments.models import Answer, Assessment, SectionNote
 from app.extensions import db
 from tests.conftest import BEST, WONOSALAM, add_user, answers, assessment
+
+
+NOW = 1_760_400_000_000  # 14 October 2025, in ms
+YEAR = 365 * 24 * 3600 * 1000
 
 
 def version_id():
@@ -71,7 +76,8 @@ def test_the_newer_client_timestamp_wins_whatever_the_order(field):
          answered(assessment_id, 2, "A1", "no", 5000), answered(assessment_id, 3, "A1", "yes", 4000))
     assert answers(assessment_id) == {"A1": "no"}  # seq 3 came later but was changed earlier
     late = sync(field, answered(assessment_id, 4, "A1", "yes", 4500))
-    assert late[4] == {"seq": 4, "ok": True, "applied": False} and answers(assessment_id) == {"A1": "no"}
+    assert late[4] == {"seq": 4, "ok": True, "applied": False, "value": "no", "na": False}  # what stands instead
+    assert answers(assessment_id) == {"A1": "no"}
     sync(field, answered(assessment_id, 5, "A1", "yes", 6000))
     assert answers(assessment_id) == {"A1": "yes"}
     # an online autosave stamped earlier than the stored change does not overwrite it either
@@ -191,11 +197,11 @@ def test_read_batch_orders_starts_then_changes_then_submits():
         {"seq": 1, "type": "note", "assessment": a, "section": "A", "text": ""},
         {"seq": 6, "type": "answer", "assessment": "not-a-uuid", "question": "A1"},
         {"seq": True, "type": "answer", "assessment": a, "question": "A1"},
-        {"seq": 7, "type": "delete", "assessment": a}, "junk"]})
+        {"seq": 7, "type": "delete", "assessment": a}, "junk"]}, NOW)
     assert [(op.type, op.seq) for op in ops] == [("start", 5), ("note", 1), ("answer", 3), ("submit", 4)]
     assert [(r.seq, r.reason) for r in refused] == [(6, "malformed"), (None, "malformed"), (7, "malformed"),
                                                    (None, "malformed")]
-    assert read_batch({"ops": "x"})[1][0].reason == "malformed" and read_batch(None)[0] == []
+    assert read_batch({"ops": "x"}, NOW)[1][0].reason == "malformed" and read_batch(None, NOW)[0] == []
 
 
 @pytest.mark.parametrize("incoming, stored, newer", [
@@ -211,8 +217,8 @@ def test_is_newer(incoming, stored, newer):
 ], ids=["seq-past-int", "seq-negative", "ts-past-js", "ts-past-bigint", "nul-value", "nul-code", "surrogate", "nested-nul"])
 def test_read_batch_refuses_what_no_column_can_store(change):
     op = {"seq": 1, "type": "answer", "assessment": str(uuid.uuid4()), "question": "A1", "value": "yes", "ts": 5}
-    assert len(read_batch({"ops": [op]})[0]) == 1
-    ops, refused = read_batch({"ops": [{**op, **change}]})
+    assert len(read_batch({"ops": [op]}, NOW)[0]) == 1
+    ops, refused = read_batch({"ops": [{**op, **change}]}, NOW)
     assert ops == [] and [r.reason for r in refused] == ["malformed"]
 
 
@@ -221,5 +227,57 @@ def test_read_batch_refuses_what_no_column_can_store(change):
 def test_read_batch_refuses_starts_with_fields_of_the_wrong_kind(change):
     op = {"seq": 1, "type": "start", "assessment": str(uuid.uuid4()), "cooperative": 3, "version": 1,
           "visit_date": "2025-10-14", "attendees": ["Pak Slamet"], "latitude": -7.5}
-    assert len(read_batch({"ops": [op]})[0]) == 1
-    assert read_batch({"ops": [{**op, **change}]})[0] == []
+    assert len(read_batch({"ops": [op]}, NOW)[0]) == 1
+    assert read_batch({"ops": [{**op, **change}]}, NOW)[0] == []
+
+
+# --- The server's clock decides (a phone's clock may be a year ahead or ten years behind) --------
+
+def test_a_stamp_from_a_phone_whose_clock_is_off_moves_by_that_offset():
+    assert corrected(NOW - 2000, NOW - 1000, NOW) == NOW - 2000  # a clock within SKEW: kept as it is
+    assert corrected(NOW + YEAR - 2000, NOW + YEAR, NOW) == NOW - 2000  # a year ahead: 2 s ago all the same
+    assert corrected(NOW - 10 * YEAR - 2000, NOW - 10 * YEAR, NOW) == NOW - 2000
+    assert corrected(NOW + YEAR, None, NOW) == NOW + SKEW  # no clock sent: never later than SKEW ahead
+    assert corrected(5, NOW + YEAR, NOW) == 0
+
+
+def test_a_phone_a_year_ahead_does_not_outrank_later_changes(field):
+    assessment_id = str(uuid.uuid4())
+    now = int(time.time() * 1000)
+    ahead = {"ops": [started(field, assessment_id), answered(assessment_id, 2, "A1", "yes", now + YEAR - 60000)],
+             "now": now + YEAR}
+    response = field.client.post("/assessments/sync", json=ahead, headers={"X-CSRFToken": field.token})
+    assert [r["ok"] for r in response.get_json()["results"]] == [True, True]
+    # A minute later, from a phone with the right clock: the change is newer and stands.
+    later = sync(field, answered(assessment_id, 3, "A1", "no", now))
+    assert later[3]["applied"] is True and answers(assessment_id) == {"A1": "no"}
+
+
+def test_an_autosave_from_a_phone_ten_years_behind_is_applied_after_a_change_with_the_right_clock(field):
+    assessment_id, _ = field.start()
+    now = int(time.time() * 1000)
+    field.client.post(f"/assessments/{assessment_id}/answers/A1", data={"A1": "yes", "ts": str(now - 60000)},
+                      headers={"HX-Request": "true", "X-CSRFToken": field.token})
+    behind = now - 10 * YEAR
+    reply = field.client.post(f"/assessments/{assessment_id}/answers/A1",
+                              data={"A1": "no", "ts": str(behind - 1000), "sent": str(behind), "seq": "7"},
+                              headers={"HX-Request": "true", "X-CSRFToken": field.token})
+    assert "Tersimpan" in reply.get_data(as_text=True) and answers(assessment_id) == {"A1": "no"}
+    stored = db.session.scalar(select(Answer).where(Answer.question_code == "A1"))
+    assert abs(stored.client_ts - (now - 1000)) < 60000 and stored.client_seq == 7
+
+
+def test_an_autosave_that_a_newer_change_outranks_says_so_and_shows_what_stands(field):
+    assessment_id, _ = field.start()
+    now = int(time.time() * 1000)
+    sync(field, answered(assessment_id, 5, "A1", "no", now))
+    reply = field.client.post(f"/assessments/{assessment_id}/answers/A1", data={"A1": "yes", "ts": str(now - 5000)},
+                              headers={"HX-Request": "true", "X-CSRFToken": field.token})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and "Tersimpan" not in html
+    assert 'class="status not-applied"' in html and 'data-value="no"' in html and "Tidak diterapkan" in html
+    assert answers(assessment_id) == {"A1": "no"}
+    # The same change sent again (the outbox after an autosave whose reply was lost) is no refusal.
+    again = field.client.post(f"/assessments/{assessment_id}/answers/A1", data={"A1": "no", "ts": str(now - 5000)},
+                              headers={"HX-Request": "true", "X-CSRFToken": field.token})
+    assert 'class="status saved"' in again.get_data(as_text=True)

@@ -7,20 +7,26 @@ from flask_login import current_user
 
 from app.access import scope
 from app.assessments.forms import answer_message
+from app.assessments.merge import corrected
 from app.assessments.models import DRAFT, TEMPLATE_ID, Assessment
+from app.assessments.service import server_stamp
 from app.auth.models import FACILITATOR
 from app.errors import render_error
 from app.extensions import db
-from app.inputs import MAX_STAMP
+from app.inputs import MAX_SEQ, MAX_STAMP
 from app.instruments.models import version_in_use
 from app.instruments.scoring import section_result, visible_questions
 from app.i18n import today
 
 
 def client_stamp():
-    """The browser's clock for this change (app.js sends it as `ts`), or None for the server's."""
-    ts = request.form.get("ts", type=int)
-    return (ts, 0) if ts and 0 < ts <= MAX_STAMP else None
+    """This change's (ts, seq) from app.js, on the server's clock (see merge.corrected); None: the server's.
+    `ts` is the phone's clock at the change, `seq` its outbox number, `sent` the phone's clock at sending."""
+    ts, seq, sent = (request.form.get(name, type=int) for name in ("ts", "seq", "sent"))
+    if not (ts and 0 < ts <= MAX_STAMP):
+        return None
+    sent = sent if sent and 0 < sent <= MAX_STAMP else None
+    return corrected(ts, sent, server_stamp()[0]), seq if seq and 0 < seq <= MAX_SEQ else 0
 
 
 def can_edit(assessment):

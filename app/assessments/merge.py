@@ -16,6 +16,9 @@ The rules:
   queued offline is judged on the answers queued before it.
 - An answer or a note replaces the stored one only when its (ts, seq) is newer, so a replayed
   batch, a duplicate, or a change that arrives late changes nothing.
+- The server's clock decides: a batch carries the phone's clock when it was sent (`now`), and a
+  phone whose clock is more than SKEW off has its stamps moved by that offset (`corrected`), so
+  a phone a year ahead cannot outrank every later change, nor one ten years behind lose to all.
 - An operation that cannot be stored as sent is malformed: text with NUL characters or lone
   surrogates, numbers past their columns (see app/inputs.py), fields of the wrong type.
 """
@@ -27,6 +30,7 @@ from app.inputs import MAX_ID, MAX_SEQ, MAX_STAMP, storable, whole
 KINDS = ("start", "answer", "note", "submit")
 ORDER = {"start": 0, "answer": 1, "note": 1, "submit": 2}
 MAX_OPS = 500
+SKEW = 5 * 60 * 1000  # how far (ms) a phone's clock may be from the server's before its stamps are corrected
 
 
 @dataclass(frozen=True)
@@ -48,14 +52,17 @@ class Refusal:
     reason: str
 
 
-def read_batch(payload):
-    """(operations in the order to apply them, refusals of malformed ones) from a request body."""
+def read_batch(payload, server_now):
+    """(operations in the order to apply them, refusals of malformed ones) from a request body, with
+    their stamps on the server's clock (`server_now`, ms)."""
     items = payload.get("ops") if isinstance(payload, dict) else None
     if not isinstance(items, list) or len(items) > MAX_OPS:
         return [], [Refusal(None, "malformed")]
+    client_now = payload.get("now")
+    client_now = client_now if whole(client_now, 1, MAX_STAMP) else None
     ops, refusals = [], []
     for item in items:
-        op = _op(item)
+        op = _op(item, client_now, server_now)
         if op is None:
             seq = item.get("seq") if isinstance(item, dict) and whole(item.get("seq"), 0, MAX_SEQ) else None
             refusals.append(Refusal(seq, "malformed"))
@@ -69,7 +76,16 @@ def is_newer(incoming, stored):
     return stored is None or incoming > stored
 
 
-def _op(item):
+def corrected(ts, client_now, server_now):
+    """A change's stamp `ts` on the server's clock. When the phone's clock (`client_now`, read as it sent
+    the change; None if unknown) is more than SKEW off, the stamp moves by the offset; no stamp is later
+    than SKEW past the server's clock."""
+    if client_now is not None and abs(server_now - client_now) > SKEW:
+        ts += server_now - client_now
+    return max(0, min(ts, server_now + SKEW))
+
+
+def _op(item, client_now, server_now):
     if not isinstance(item, dict) or item.get("type") not in KINDS or not whole(item.get("seq"), 0, MAX_SEQ):
         return None
     if not storable(item):
@@ -87,7 +103,7 @@ def _op(item):
         return None
     if item["type"] == "start" and not _start_fields(item):
         return None
-    return Op(item["seq"], item["type"], assessment, ts, item)
+    return Op(item["seq"], item["type"], assessment, corrected(ts, client_now, server_now), item)
 
 
 def _start_fields(item):

@@ -59,6 +59,10 @@ class Answered:
         return ({code: value for code, value, _ in stored if value is not None},
                 {code for code, _, not_applicable in stored if not_applicable})
 
+    def stored(self, code):
+        """(value, not applicable) as stored for question `code`; (None, False) when unanswered."""
+        return next(((a.value, a.not_applicable) for a in self.answers if a.question_code == code), (None, False))
+
     def _stored(self):
         """(question code, stored value, not applicable) of each answer, each attribute read once."""
         return [(a.question_code, a.value, a.not_applicable) for a in self.answers]

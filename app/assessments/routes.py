@@ -108,13 +108,15 @@ def answer(assessment_id, code):
     draft.load(draft.instrument.read_by(section.code))  # all that the reply reads
     shown_before = visible_questions(draft.instrument, draft.values())
     stamp = client_stamp() or server_stamp()
-    if save_answer(draft, question, stored, stamp):
+    applied = save_answer(draft, question, stored, stamp)
+    if applied:
         draft.answered(code, stored, stamp)
+    applied = applied or draft.stored(code) == stored  # a replay of what stands is no refusal
     db.session.commit()  # before the reply is built, so the database is locked for the writes alone
     sheet = Sheet(draft if wants_fragment() else draft.assessment)  # a whole page shows every section
     toggled = [q for q in section.questions if (q.code in sheet.shown) != (q.code in shown_before)]
     return render("assessments/section.html", "saved", question=question, error=None, toggled=toggled,
-                  sheet=sheet, section=section)
+                  sheet=sheet, section=section, applied=applied)
 
 
 @bp.post("/<uuid:assessment_id>/notes/<code>")

@@ -10,7 +10,7 @@ from app.assessments.forms import CONFLICT, StartForm, answer_message
 from app.assessments.merge import read_batch
 from app.assessments.models import Assessment
 from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, save_answer, save_note,
-                                     start, transition)
+                                     server_stamp, start, transition)
 from app.assessments.workflow import SUBMITTED, NotAllowed
 from app.auth.models import FACILITATOR
 from app.cooperatives.models import Cooperative
@@ -27,7 +27,7 @@ class Refused(Exception):
 @role_required(FACILITATOR)
 def sync():
     """Apply a batch of offline changes; acknowledge each operation, applied or refused with a reason."""
-    ops, malformed = read_batch(request.get_json(silent=True))
+    ops, malformed = read_batch(request.get_json(silent=True), server_stamp()[0])
     results = [{"seq": r.seq, "ok": False, "reason": r.reason, "message": _("Perubahan ini tidak dapat dibaca.")}
                for r in malformed]
     for op in ops:
@@ -71,7 +71,10 @@ def apply_answer(op):
         stored = parse_answer(question, None if value is None else str(value), bool(op.data.get("na")))
     except AnswerError as error:
         raise Refused("invalid_answer", f"{question.code}: {answer_message(error)}") from None
-    return {"applied": save_answer(assessment, question, stored, op.stamp)}
+    if save_answer(assessment, question, stored, op.stamp):
+        return {"applied": True}
+    values, na = assessment.form_values()  # what stands instead, for the phone to show
+    return {"applied": False, "value": values.get(question.code), "na": question.code in na}
 
 
 def apply_note(op):
