@@ -91,6 +91,7 @@ ROUTES = {
     "/auth/login": [Case((200, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE)),
                     Case((422, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE, HOME_PAGE), "empty form", method="POST")],
     "/auth/logout": [Case((LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN))],
+    "/auth/session": [Case(ALL_200)],  # who is logged in here: each user learns only of themselves
     "/language/<lang>": [Case((HOME_PAGE,) * 6)],
     "/offline": [Case(ALL_200)],
     "/sw.js": [Case(ALL_200)],

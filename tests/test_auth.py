@@ -92,3 +92,46 @@ def test_deactivating_a_user_ends_their_session(client, auth, jombang):
     db.session.commit()
     response = client.get("/cooperatives/")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def user_cookie(response):
+    """The Set-Cookie of the siapkop_user marker in a response, or None."""
+    return next((h for h in response.headers.getlist("Set-Cookie") if h.startswith("siapkop_user=")), None)
+
+
+def test_the_user_marker_lasts_as_long_as_the_session(client, auth, jombang):
+    """app.js's service worker serves kept pages only to the user this cookie names, while it lasts."""
+    facilitator = db.session.scalar(select(User).where(User.username == "fas.diwek"))
+    session_only = user_cookie(auth.login("fas.diwek"))
+    assert session_only.startswith(f"siapkop_user={facilitator.id};") and "Max-Age" not in session_only
+    assert "HttpOnly" not in session_only  # the worker reads it
+    assert user_cookie(client.get("/cooperatives/")) is None  # set once, not on every reply
+    logout = client.post("/auth/logout", data={"csrf_token": auth.token()})
+    assert user_cookie(logout).startswith("siapkop_user=;") and client.get_cookie("siapkop_user") is None
+
+    remembered = user_cookie(auth.login("fas.diwek", remember="y"))
+    assert f"Max-Age={30 * 24 * 3600}" in remembered  # as long as "Ingat saya"
+
+
+def test_a_session_that_ended_elsewhere_loses_its_marker_at_the_login_page(client, auth, jombang):
+    auth.login("fas.diwek")
+    client.delete_cookie("session")  # the browser restarted, or the server ended the session
+    assert client.get_cookie("siapkop_user") is not None
+    client.get("/auth/login")
+    assert client.get_cookie("siapkop_user") is None
+
+
+def test_the_session_state_names_only_the_user_asking(client, auth, jombang):
+    assert client.get("/auth/session").get_json() == {"user": None, "csrf": None}
+    auth.login("supervisor")
+    state = client.get("/auth/session").get_json()
+    supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
+    assert state["user"] == supervisor.id and state["csrf"]
+    # the token it gives is this session's: a change sent with it is accepted
+    assert client.post("/language/en", headers={"X-CSRFToken": state["csrf"]}).status_code == 302
+
+
+def test_an_outbox_sent_after_the_session_ended_gets_a_reason_not_a_page(client, jombang):
+    response = client.post("/assessments/sync", json={"ops": []})
+    assert response.status_code in (400, 401)
+    assert response.status_code == 400 or response.get_json()["reason"] == "login"

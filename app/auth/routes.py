@@ -1,7 +1,8 @@
 """Login and logout views."""
-from flask import current_app, flash, make_response, redirect, request, url_for
+from flask import current_app, flash, jsonify, make_response, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam, select
 
 from app.auth import bp
@@ -30,6 +31,8 @@ def unauthorized():
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target
         return response
+    if request.is_json:  # the phone's outbox: it keeps the changes and asks the facilitator to log in
+        return jsonify(reason="login", login=target), 401
     flash(_("Silakan masuk terlebih dahulu."), "info")
     return redirect(target)
 
@@ -68,6 +71,10 @@ def login_page():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    if request.method == "GET" and USER_COOKIE in request.cookies:  # the session ended: its pages go unserved
+        response = show_login(form)
+        response.delete_cookie(USER_COOKIE)
+        return response
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip().lower()))
         if user is not None and user.active and user.check_password(form.password.data):
@@ -77,10 +84,42 @@ def login_page():
     return show_login(form)
 
 
+@bp.get("/session")
+def session_state():
+    """Who this browser is logged in as, with a CSRF token for the session: app.js asks when its outbox
+    was refused, to tell an expired token (send again) from an ended session (log in again)."""
+    user = current_user.id if current_user.is_authenticated else None
+    return jsonify(user=user, csrf=generate_csrf() if user else None)
+
+
 @bp.post("/logout")
 @login_required
 def logout():
     """End the session (a POST, so it carries the CSRF token)."""
     logout_user()
     flash(_("Anda sudah keluar."), "info")
-    return redirect(url_for("auth.login_page"))
+    response = redirect(url_for("auth.login_page"))
+    response.delete_cookie(USER_COOKIE)
+    return response
+
+
+# Who is logged in on this browser, readable by app.js and its service worker (not the session: that
+# cookie is HttpOnly). It lasts as long as the session, so pages kept on the phone are served offline to
+# that user alone, and to nobody once the session is over (a browser restart without "Ingat saya").
+USER_COOKIE = "siapkop_user"
+
+
+@bp.after_app_request
+def mark_user(response):
+    """Name the logged-in user in the marker cookie when it does not yet: for as long as the remember
+    cookie lasts, or the browser session. Runs before Flask-Login's own hook, which clears `_remember`."""
+    # Asked only of a session that names a user: loading an anonymous one would change it (Flask-Login
+    # marks it not fresh), and that reply could then replace the session of a login going on meanwhile.
+    if request.endpoint == "static" or "_user_id" not in session or not current_user.is_authenticated:
+        return response
+    config, remembering = current_app.config, session.get("_remember") == "set"
+    if remembering or request.cookies.get(USER_COOKIE) != str(current_user.id):
+        remembered = remembering or config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+        response.set_cookie(USER_COOKIE, str(current_user.id), samesite="Lax", secure=config["SESSION_COOKIE_SECURE"],
+                            max_age=config["REMEMBER_COOKIE_DURATION"] if remembered else None)
+    return response
