@@ -42,6 +42,11 @@ def log_in(page, live_server, username="fas.diwek"):
     expect(page).to_have_url(live_server.url + home)
 
 
+def log_out(page):
+    page.get_by_role("button", name="Keluar").click()
+    expect(page).to_have_url(re.compile("/auth/login"))
+
+
 def test_facilitator_logs_in_and_searches_on_a_phone(page, live_server, shot):
     page.goto(live_server.url + "/")
     expect(page).to_have_url(live_server.url + "/auth/login")

@@ -62,7 +62,7 @@ def test_manifest_and_service_worker_make_the_app_installable(client):
     worker = client.get("/sw.js")
     script = worker.get_data(as_text=True)
     assert worker.mimetype == "text/javascript" and "no-cache" in worker.headers["Cache-Control"]
-    version = re.match(r'var VERSION = "([0-9a-f]{12})", FILES = (\[.*\]);', script)
+    version = re.match(r'var VERSION = "([0-9a-f]{12})", FILES = (\[.*\]), OFFLINE = "/offline";', script)
     files = json.loads(version.group(2))
     assert f"/static/app.css?v={version.group(1)}" in files and "/offline" in files
     assert all(client.get(path).status_code == 200 for path in files)

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from app.assessments.models import Answer, Assessment
 from app.extensions import db
 from tests.conftest import PHONE_TIMEZONE
-from tests.test_browser import (FIELD_ANSWERS, complete_assessment, log_in, no_signal, publish_default_instrument,
-                                saved_answers, signal_back, start_assessment)
+from tests.test_browser import (FIELD_ANSWERS, complete_assessment, log_in, log_out, no_signal,
+                                publish_default_instrument, saved_answers, signal_back, start_assessment)
 
 pytestmark = pytest.mark.browser
 QUEUED = "Tersimpan di ponsel; dikirim saat ada sinyal."
@@ -189,9 +189,9 @@ def test_a_new_deploy_keeps_the_outbox_and_the_prepared_pages(page, live_server,
     monkeypatch.setattr(main_routes, "static_version", lambda: "nextdeploy01")
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
     # the new worker installs, then removes the old deploy's files
-    assert eventually(page, lambda: sorted(page.evaluate("caches.keys()")) == [
-        "siapkop-pages", "siapkop-static-nextdeploy01"])
-    assert "siapkop-pages" in old and len(old) == 2
+    kept = f"siapkop-pages-{page.evaluate('document.body.dataset.user')}"  # this user's pages
+    assert eventually(page, lambda: sorted(page.evaluate("caches.keys()")) == [kept, "siapkop-static-nextdeploy01"])
+    assert kept in old and len(old) == 2
     assert page.evaluate(OUTBOX_SIZE) == 1
     page.context.unroute("**/assessments/sync")  # ...and is sent once the server answers again
     page.reload()
@@ -218,14 +218,14 @@ def test_relevance_is_applied_on_the_phone_while_offline(page, live_server):
 
 def test_a_shared_phone_keeps_each_users_unsent_work(page, live_server):
     assessment_id = answer_held_back(page, live_server)
-    page.get_by_role("button", name="Keluar").click()
+    log_out(page)
     log_in(page, live_server, "fas.wonosalam")  # another facilitator on the same phone
     page.context.unroute("**/assessments/sync")
     page.reload()
     expect(page.locator("#outbox")).to_be_hidden()
     page.wait_for_timeout(500)
     assert page.evaluate(OUTBOX_SIZE) == 1 and saved_answers(live_server, assessment_id) == {}
-    page.get_by_role("button", name="Keluar").click()
+    log_out(page)
     log_in(page, live_server, "fas.diwek")  # back: the work is sent
     assert eventually(page, lambda: page.evaluate(OUTBOX_SIZE) == 0)
     assert saved_answers(live_server, assessment_id) == {"A1": "yes"}

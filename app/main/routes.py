@@ -56,8 +56,10 @@ def asset(name):
 @bp.get("/sw.js")
 def service_worker():
     """app.js run as the service worker, told this deploy's cache version and files to keep."""
-    files = [asset(name) for name in STATIC_FILES] + [url_for("main.offline")]
-    script = (f"var VERSION = {json.dumps(static_version())}, FILES = {json.dumps(files)};\n"
+    offline = url_for("main.offline")
+    files = [asset(name) for name in STATIC_FILES] + [offline]
+    script = (f"var VERSION = {json.dumps(static_version())}, FILES = {json.dumps(files)}, "
+              f"OFFLINE = {json.dumps(offline)};\n"
               + (ROOT / "app" / "static" / "app.js").read_text(encoding="utf-8"))
     return Response(script, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
 
