@@ -134,6 +134,13 @@ class Scope:
 _TO_CHANGE = {}  # (name, kind of area) -> a statement built by Scope._to_change
 
 
+def joined_to_areas(statement):
+    """`statement`, which selects from Cooperative, joined to the cooperative's village, kecamatan and
+    regency: every table an area clause may name (a user's district_clause(), or a province, regency or
+    kecamatan asked for). A clause on a table not joined here would multiply the rows by that table's."""
+    return statement.join(Cooperative.village).join(Village.district).join(District.regency)
+
+
 def scope():
     """The Scope of the logged-in user."""
     return Scope(current_user)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from sqlalchemy import select
 
-from app.access import role_required, scope
+from app.access import joined_to_areas, role_required, scope
 from app.assessments.models import STATUSES, Answer, Assessment
 from app.auth.models import ADMIN, SUPERVISOR
 from app.bimtek.models import BimtekSession
@@ -90,12 +90,11 @@ def score_rows(target, current):
     sections = current.section_codes
     latest = target.latest(sections)
     order = (target.level.column, District.name, Village.name, Cooperative.id)
-    places = (select(target.level.column, Cooperative.id, Village.code, District.name, Village.name, Cooperative.name)
-              .join(Cooperative.village).join(Village.district).join(District.regency).where(*target.where))
-    scores = (select(latest.c.cooperative_id, latest.c.visit_date, latest.c.counted_at, latest.c.score, latest.c.level,
-                     *(latest.c[f"section_{i}"] for i in range(len(sections))))
-              .join(Cooperative, Cooperative.id == latest.c.cooperative_id)
-              .join(Cooperative.village).join(Village.district).join(District.regency))
+    places = joined_to_areas(select(target.level.column, Cooperative.id, Village.code, District.name, Village.name,
+                                    Cooperative.name)).where(*target.where)
+    scores = joined_to_areas(select(latest.c.cooperative_id, latest.c.visit_date, latest.c.counted_at, latest.c.score,
+                                    latest.c.level, *(latest.c[f"section_{i}"] for i in range(len(sections))))
+                             .join(Cooperative, Cooperative.id == latest.c.cooperative_id))
     labels = {level.code: level.label.get("id") for level in current.levels}
     scored = iter(streamed(scores.order_by(*order)))
     score = next(scored, None)
@@ -191,8 +190,8 @@ def export_answers():
     latest = target.latest()
     header = [_("Kode wilayah"), _("Kecamatan"), _("Koperasi"), _("Penilaian"), _("Status"), _("Tanggal kunjungan"),
               _("Bagian"), _("Pertanyaan"), _("Jawaban"), _("Tidak berlaku")]
-    stmt = (select(Answer, Assessment, Cooperative, Village, District).join(Answer.assessment)
-            .join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
+    stmt = (joined_to_areas(select(Answer, Assessment, Cooperative, Village, District).join(Answer.assessment)
+                            .join(Assessment.cooperative))
             .where(Assessment.id.in_(select(latest.c.assessment_id)), Answer.value.is_not(None) | Answer.not_applicable, *target.where)
             .order_by(Village.code, Assessment.id, Answer.question_code).execution_options(yield_per=1000))
 

@@ -5,11 +5,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from app.access import joined_to_areas
 from app.assessments.models import Assessment, Event
 from app.assessments.workflow import APPROVED, SUBMITTED
 from app.cooperatives.models import Cooperative
 from app.extensions import db
-from app.regions.models import District, Village
+from app.regions.models import District
 from app.rollups.stats import Scored
 
 
@@ -32,8 +33,7 @@ def latest_counted(where, as_of, timezone, include_submitted=False, sections=(),
     each of `sections` (codes).
     """
     states = (APPROVED, SUBMITTED) if include_submitted else (APPROVED,)
-    in_area = (select(Cooperative.id).join(Cooperative.village).join(Village.district).join(District.regency)
-               .where(*where))
+    in_area = joined_to_areas(select(Cooperative.id)).where(*where)
     if as_of >= datetime.now(ZoneInfo(timezone)).date():  # nothing has happened after now
         candidates = current_states(states, in_area)
     else:
@@ -42,12 +42,12 @@ def latest_counted(where, as_of, timezone, include_submitted=False, sections=(),
     ranked = select(candidates.c.id, candidates.c.counted_at, func.row_number().over(
         partition_by=candidates.c.cooperative_id,
         order_by=(candidates.c.counted_at.desc(), candidates.c.visit_date.desc())).label("rank")).subquery()
-    return (select(Assessment.cooperative_id, Assessment.id.label("assessment_id"), ranked.c.counted_at,
-                   Assessment.visit_date, Assessment.score, Assessment.level, area.label("area"),
-                   *(Assessment.result[("sections", code, "score")].as_float().label(f"section_{i}")
-                     for i, code in enumerate(sections)))
-            .join(ranked, ranked.c.id == Assessment.id)
-            .join(Assessment.cooperative).join(Cooperative.village).join(Village.district).join(District.regency)
+    return (joined_to_areas(
+                select(Assessment.cooperative_id, Assessment.id.label("assessment_id"), ranked.c.counted_at,
+                       Assessment.visit_date, Assessment.score, Assessment.level, area.label("area"),
+                       *(Assessment.result[("sections", code, "score")].as_float().label(f"section_{i}")
+                         for i, code in enumerate(sections)))
+                .join(ranked, ranked.c.id == Assessment.id).join(Assessment.cooperative))
             .where(ranked.c.rank <= keep, Assessment.score.is_not(None))
             .subquery())
 
@@ -93,5 +93,4 @@ def counted_scores(where, as_of, timezone, include_submitted, sections, area):
 def cooperative_counts(where, area=District.code):
     """{area code: number of cooperatives} within `where`, per the `area` column (kecamatan by default)."""
     return dict(db.session.execute(
-        select(area, func.count(Cooperative.id)).join(Cooperative.village).join(Village.district)
-        .join(District.regency).where(*where).group_by(area)).all())
+        joined_to_areas(select(area, func.count(Cooperative.id))).where(*where).group_by(area)).all())
