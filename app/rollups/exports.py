@@ -20,17 +20,9 @@ from app.extensions import db
 from app.inputs import id_number
 from app.regions.models import District, Regency, Village
 from app.rollups import bp
+from app.rollups.cells import inert, number
 from app.rollups.queries import latest_counted
 from app.rollups.view import DISTRICTS, LEVEL_COLOURS, PROVINCES, Asked, area_of, area_rollups, instrument
-
-
-
-def number(value):
-    """A score for a file: one decimal, and a whole number when it is one."""
-    if value is None:
-        return None
-    value = round(value, 1)
-    return int(value) if value == int(value) else value
 
 
 class Target:
@@ -114,13 +106,14 @@ def streamed(statement):
 
 
 def csv_response(filename, header, rows):
-    """A CSV streamed row by row (memory stays flat), UTF-8 with a BOM so that Excel reads it right."""
+    """A CSV streamed row by row (memory stays flat), UTF-8 with a BOM so that Excel reads it right; every cell
+    inert (see cells.inert)."""
     def generate():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         yield "\ufeff"
         for row in chain([header], rows):
-            writer.writerow(row)
+            writer.writerow([inert(cell) for cell in row])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -143,10 +136,16 @@ def export_scores(fmt):
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+# XlsxWriter's write() turns a string starting with "=" into a formula and one starting with http://,
+# external: or mailto: into a link: a cooperative's name would run or link. Every string stays a string;
+# numbers are written as numbers all the same.
+TEXT_AS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
 def workbook(target, current):
     """The XLSX: frozen headers, a colour per level, the summary, then one sheet per area of the target's level."""
     file = tempfile.TemporaryFile()
-    book = xlsxwriter.Workbook(file, {"constant_memory": True, "default_date_format": "yyyy-mm-dd"})
+    book = xlsxwriter.Workbook(file, {"constant_memory": True, "default_date_format": "yyyy-mm-dd", **TEXT_AS_TEXT})
     bold = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1})
     coloured = {level.label.get("id"): book.add_format({"bg_color": LEVEL_COLOURS[i], "font_color": "#ffffff"})
                 for i, level in enumerate(current.levels)}
@@ -169,7 +168,7 @@ def workbook(target, current):
         lines[area] = i = lines.get(area, 0) + 1
         sheets[area].write_row(i, 0, row)
         if row[7] in coloured:
-            sheets[area].write(i, 7, row[7], coloured[row[7]])
+            sheets[area].write_string(i, 7, row[7], coloured[row[7]])
     book.close()
     file.seek(0)
     return file
