@@ -19,6 +19,10 @@ HEADERS = {
     # Not no-referrer: over https Flask-WTF's CSRF check wants the Referer of our own pages.
     "Referrer-Policy": "same-origin",
 }
+# Pages, fragments, exports and photos hold personal data (and a page its CSRF token): no browser or proxy
+# cache keeps them. The service worker keeps what it keeps through the Cache API, which ignores this.
+NO_STORE = ("Cache-Control", "no-store")
+SERVICE_WORKER = "/sw.js"  # it says no-cache itself: the browser checks for a new one on every load
 
 
 def init_app(app):
@@ -34,28 +38,39 @@ def init_app(app):
         # (callgrind, in process).
         hooks = app.before_request_funcs.get(None, [])
         hooks[:] = [hook for hook in hooks if hook != limiter._check_request_limit]
-    app.wsgi_app = ResponseHeaders(app.wsgi_app)
+    app.wsgi_app = ResponseHeaders(app.wsgi_app, own_caching=(f"{app.static_url_path}/", SERVICE_WORKER))
 
 
 class ResponseHeaders:
     """WSGI middleware: HEADERS on every response that lacks them (pages, fragments, downloads, static
-    files, the service worker), and HX-Request in its Vary, as htmx and full-page answers differ for one
-    URL. Done on the WSGI header list: through Werkzeug's Headers in after_request hooks, the same cost
-    each autosave 0.2 million of its 6.2 million instructions (callgrind, in process)."""
+    files, the service worker), HX-Request in its Vary, as htmx and full-page answers differ for one
+    URL, and the one rule of caching: Cache-Control: no-store, except on the paths starting with one of
+    `own_caching` (static files, the service worker) when their view set its own. Done on the WSGI header
+    list: through Werkzeug's Headers in after_request hooks, the same cost each autosave 0.2 million of
+    its 6.2 million instructions (callgrind, in process)."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, app, own_caching=()):
+        self.app, self.own_caching = app, tuple(own_caching)
 
     def __call__(self, environ, start_response):
+        may_cache = environ.get("PATH_INFO", "").startswith(self.own_caching)
+
         def start(status, headers, exc_info=None):
-            return start_response(status, with_ours(headers), exc_info)
+            return start_response(status, with_ours(headers, may_cache), exc_info)
         return self.app(environ, start)
 
 
-def with_ours(headers):
-    """The WSGI header list `headers`, with HEADERS where missing and HX-Request in Vary."""
+def with_ours(headers, may_cache=False):
+    """The WSGI header list `headers`, with HEADERS where missing, HX-Request in Vary, and no-store in place
+    of any caching the view asked for, unless it `may_cache` and did ask."""
     present = {name.lower(): i for i, (name, _) in enumerate(headers)}
-    headers = [*headers, *((name, value) for name, value in HEADERS.items() if name.lower() not in present)]
+    ours = [(name, value) for name, value in HEADERS.items() if name.lower() not in present]
+    if not (may_cache and "cache-control" in present):
+        if "cache-control" in present or "expires" in present:  # rare: the photo and send_file set them
+            headers = [(name, value) for name, value in headers if name.lower() not in ("cache-control", "expires")]
+            present = {name.lower(): i for i, (name, _) in enumerate(headers)}
+        ours.append(NO_STORE)
+    headers = [*headers, *ours]
     vary = present.get("vary")
     if vary is None:
         headers.append(("Vary", "HX-Request"))

@@ -293,7 +293,7 @@ def test_photo_is_resized_stripped_stored_outside_static_and_served_in_area_only
     url = f"/assessments/{assessment_id}/photos/{photo.id}.jpg"
     served = field.client.get(url)
     assert served.status_code == 200 and served.mimetype == "image/jpeg" and served.data == stored.read_bytes()
-    assert "private" in served.headers["Cache-Control"]
+    assert served.headers["Cache-Control"] == "no-store"  # a photo of someone's papers: never kept by a cache
     auth.login("fas.wonosalam")
     assert client.get(url).status_code == 404
     client.post("/auth/logout", data={"csrf_token": auth.token("/assessments/")})

@@ -70,6 +70,33 @@ def test_every_kind_of_response_carries_the_security_headers(field, client, auth
     assert len(seen) == 17
 
 
+def test_private_responses_are_never_stored_static_files_keep_their_caching(field, client, auth):
+    """Pages, fragments, photos and exports of a logged-in user: Cache-Control: no-store, once, in place of what
+    a view asked for (the photo asked for a day, send_file for no-cache). Static files and the service worker
+    keep their own."""
+    def cache_control(response, status=200):
+        assert response.status_code == status, response.request.path
+        return response.headers.getlist("Cache-Control")
+
+    assessment_id, _ = field.start()
+    upload(field, assessment_id, "A1", jpeg(800, 600))
+    photo = db.session.scalars(select(Photo)).one()
+    private = [client.get(f"/assessments/{assessment_id}/sections/A"),                  # a page
+               field.save(assessment_id, "A2", "yes"),                                  # an htmx fragment
+               client.get(f"/assessments/{assessment_id}/photos/{photo.id}.jpg"),       # a photo
+               client.get("/assessments/", headers={"HX-Request": "true", "HX-Boosted": "true"})]
+    assert "<html" not in private[1].get_data(as_text=True)
+    auth.login("dinas")
+    private += [client.get(f"/exports/scores.csv?district={DIWEK}", buffered=True),     # the exports
+                client.get("/exports/answers.csv", buffered=True), client.get("/exports/scores.xlsx"),
+                client.get("/dashboard/")]
+    assert [cache_control(r) for r in private] == [["no-store"]] * len(private)
+    assert all("Expires" not in r.headers for r in private)
+    assert cache_control(client.get("/static/no-such-file.css"), 404) == ["no-store"]  # a page, if under /static
+    assert cache_control(client.get("/static/app.css")) == ["no-cache"]  # revalidated by its ETag
+    assert cache_control(client.get("/sw.js")) == ["no-cache"]
+
+
 # Inline script in any form: <script> without src, event-handler attributes, javascript: URLs,
 # and htmx attributes that would need eval (hx-on, js: values); inline style: style= and <style>.
 INLINE = {

@@ -59,9 +59,7 @@ def photo(assessment_id, photo_id):
     photo = next((p for p in assessment.photos if p.id == photo_id), None)
     if photo is None:
         abort(404)
-    response = send_from_directory(photo_folder(), photo.filename, mimetype="image/jpeg", max_age=86400)
-    response.cache_control.public = False
-    response.cache_control.private = True
+    response = send_from_directory(photo_folder(), photo.filename, mimetype="image/jpeg")  # no-store: app.security
     response.headers["X-Content-Type-Options"] = "nosniff"  # always read as the JPEG we wrote, never sniffed
     return response
 
