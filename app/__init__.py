@@ -30,7 +30,7 @@ def create_app(config_class):
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=instance)
     app.config.from_object(config_class)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
-    os.makedirs(app.instance_path, exist_ok=True)
+    private_files(app.instance_path)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -82,6 +82,24 @@ def create_app(config_class):
     app.register_blueprint(demo_bp)
     app.register_blueprint(bench_bp)
     return app
+
+
+def private_files(instance):
+    """Make every file the app writes readable by its own user alone, and the instance folder too.
+
+    The instance folder holds the database, its -wal and -shm files, the photos and the secret key: all
+    personal data or the key to it. SQLite creates its -wal, -shm and -journal files itself, with the
+    mode of the database it created under the process umask, and photos and backups are written by
+    plain opens, so one process umask of 077 covers them all, and whatever is written later; an explicit
+    mode at each place would miss the files SQLite makes. The app runs as one service user, so nothing
+    it writes is meant for another local user. A folder an earlier version made 0755 is closed too."""
+    os.umask(0o077)
+    os.makedirs(instance, mode=0o700, exist_ok=True)
+    try:
+        if os.stat(instance).st_mode & 0o077:
+            os.chmod(instance, 0o700)
+    except OSError:  # not ours to change (a mounted volume): its owner decides
+        pass
 
 
 def instance_secret_key(instance):

@@ -1,9 +1,15 @@
 """The app factory, configuration, and what every page carries."""
+import os
 import stat
 
+from flask_migrate import upgrade
+
 from app import create_app, instance_secret_key
-from config import Config, database_url
-from tests.conftest import make_app
+from app.extensions import db
+from app.instruments.models import publish
+from config import Config, TestConfig, database_url
+from tests.conftest import INSTRUMENT, SOURCE, Auth, Field, IsolatedClient, load_jombang, make_app
+from tests.test_assessments import jpeg, upload
 
 
 def test_testing_flag_comes_from_the_config_class(tmp_path):
@@ -77,3 +83,45 @@ def test_config_reads_the_environment(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(config)
+
+
+def test_the_instance_folder_and_every_file_in_it_are_private(tmp_path, jombang_regions):
+    """On a fresh instance folder, with the process umask as a shell leaves it: the database, its -wal and
+    -shm, the photos, the secret key and their folders are readable by the app's user alone."""
+    umask = os.umask(0o022)
+    try:
+        instance = tmp_path / "instance"
+        app = create_app(type("C", (TestConfig,), {"INSTANCE_PATH": str(instance), "SECRET_KEY": None,
+                                                   "SQLALCHEMY_DATABASE_URI": None, "PHOTO_FOLDER": None}))
+        app.test_client_class = IsolatedClient
+        with app.app_context():
+            upgrade()
+            load_jombang(jombang_regions)
+            publish(db.session, INSTRUMENT, SOURCE)
+            db.session.commit()
+            client = app.test_client()
+            auth = Auth(client)
+            auth.login("fas.diwek")
+            field = Field(client, auth)
+            assessment_id, started = field.start()
+            assert started.status_code == 302
+            assert upload(field, assessment_id, "A1", jpeg(800, 600)).status_code == 200
+            modes = {str(path.relative_to(instance)): stat.S_IMODE(path.stat().st_mode)
+                     for path in (instance, *instance.rglob("*"))}
+            db.session.remove()
+            db.engine.dispose()
+        assert {"siapkop.sqlite3", "siapkop.sqlite3-wal", "siapkop.sqlite3-shm", "secret_key", "photos"} <= set(modes)
+        assert any(name.endswith(".jpg") for name in modes)
+        wrong = {name: oct(mode) for name, mode in modes.items()
+                 if mode != (0o700 if (instance / name).is_dir() else 0o600)}
+        assert wrong == {}
+    finally:
+        os.umask(umask)
+
+
+def test_an_instance_folder_others_could_read_is_closed(tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o755)
+    os.chmod(instance, 0o755)
+    make_app(f"sqlite:///{tmp_path}/t.sqlite3", INSTANCE_PATH=str(instance))
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
