@@ -20,7 +20,7 @@ from app import ROOT
 from app.assessments.models import Answer, Assessment
 from app.assessments.service import result_of
 from app.assessments.workflow import APPROVED, DRAFT
-from app.auth.models import User
+from app.auth.models import ADMIN, User
 from app.bench.bare import baseline_id
 from app.cooperatives.models import Cooperative
 from app.extensions import db
@@ -81,6 +81,45 @@ def test_seed_builds_two_approved_rounds_scored_from_their_answers(app, tmp_path
         seed(third, "another")
         assert fingerprint() != first
         db.session.remove()
+
+
+def every_row():
+    """Every table's rows: what a command wrote, or did not."""
+    db.session.expire_all()
+    rows = {table.name: db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+            for table in db.metadata.sorted_tables}
+    db.session.rollback()
+    return rows
+
+
+def test_seed_refuses_a_database_holding_users_it_did_not_create(app, runner):
+    """The seed adds admins whose password is in the repository: on a database with a demo (or any real) user
+    it stops, says why, and writes nothing."""
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    before = every_row()
+    assert {u.username for u in before[User.__tablename__]} == {"dinas", "supervisor", "pendamping"}
+    assert before["village"] and before["instrument_version"]
+    result = runner.invoke(args=["bench", "seed", "--regency", JOMBANG])
+    assert result.exit_code == 1, result.output
+    assert "Refusing to seed" in result.output and "3 user(s) the benchmark did not create (dinas, pendamping, " \
+        "supervisor)" in result.output and "Nothing was written." in result.output
+    assert every_row() == before
+    # one of its own names with another password is someone's too
+    for user in db.session.scalars(select(User)):
+        db.session.delete(user)
+    national = User(username="nasional", name="Admin Nasional", role=ADMIN)
+    national.set_password("kata-sandi-nasional")
+    db.session.add(national)
+    db.session.commit()
+    before = every_row()
+    result = runner.invoke(args=["bench", "seed", "--regency", JOMBANG])
+    assert result.exit_code == 1 and "(nasional)" in result.output
+    assert every_row() == before
+    # once it holds only the benchmark's own users it seeds, and a rerun goes on
+    db.session.delete(db.session.scalars(select(User)).one())
+    db.session.commit()
+    assert "612 assessments added" in seed(app)
+    assert "0 assessments added" in seed(app)
 
 
 def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_path):

@@ -7,7 +7,7 @@ import click
 
 from app import ROOT
 from app.bench import bp, measure, report
-from app.bench.seed import seed
+from app.bench.seed import NotABenchDatabase, seed
 from app.extensions import db
 
 
@@ -17,7 +17,15 @@ from app.extensions import db
 def seed_command(seed_text, regencies):
     """Build the synthetic national dataset (resumes an interrupted run; a rerun adds nothing)."""
     started = time.perf_counter()
-    seed(db.session, seed_text, regencies, echo=click.echo)
+    try:
+        seed(db.session, seed_text, regencies, echo=click.echo)
+    except NotABenchDatabase as refused:
+        users = refused.args[0]
+        raise click.ClickException(
+            f"Refusing to seed {db.engine.url.render_as_string(hide_password=True)}: it holds "
+            f"{len(users)} user(s) the benchmark did not create ({', '.join(users[:5])}"
+            f"{', ...' if len(users) > 5 else ''}). The benchmark adds admins whose password is in the "
+            "repository: seed an empty database (make bench uses a fresh SQLite file). Nothing was written.") from None
     click.echo(f"Seeded in {time.perf_counter() - started:.0f} s.")
 
 

@@ -6,7 +6,7 @@ rerun adds nothing. The answers are scored by the real scoring module, as a subm
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import func, insert, select
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import ROOT
 from app.assessments.models import Answer, Assessment, Event
@@ -40,8 +40,36 @@ def admin_name(regency_code):
     return f"dinas-{regency_code}" if regency_code else "nasional"
 
 
+class NotABenchDatabase(Exception):
+    """The database holds users the benchmark did not create: it is someone's real data."""
+
+
+def strangers(session):
+    """The usernames of users this benchmark did not create: a name it never gives (its names come from the
+    kecamatan and regencies loaded), or one of its names with a password that is not PASSWORD (a real
+    "nasional", say). Each distinct hash is checked once: a seed hashes PASSWORD once for all its users."""
+    ours = {admin_name(None), *map(admin_name, session.scalars(select(Regency.code)))}
+    for district in session.scalars(select(District.code)):
+        ours.update((facilitator_name(district), supervisor_name(district)))
+    known_hashes = {}
+    found = []
+    for username, password_hash in session.execute(select(User.username, User.password_hash).order_by(User.username)):
+        if password_hash not in known_hashes:
+            known_hashes[password_hash] = check_password_hash(password_hash, PASSWORD)
+        if username not in ours or not known_hashes[password_hash]:
+            found.append(username)
+    return found
+
+
 def seed(session, seed_text, regencies=(), echo=print):
-    """Build (or finish building) the dataset for `regencies` (Kemendagri codes), or the whole country."""
+    """Build (or finish building) the dataset for `regencies` (Kemendagri codes), or the whole country.
+
+    Raises NotABenchDatabase, having written nothing, if the database holds users the benchmark did not
+    create: it would add admins whose password is in this repository to a real database."""
+    found = strangers(session)
+    session.rollback()  # end the read: nothing is held open, nothing was written
+    if found:
+        raise NotABenchDatabase(found)
     source = INSTRUMENT_FILE.read_text(encoding="utf-8")
     instrument = load_text(source)
     version = version_in_use(session, instrument.code) or publish(session, instrument, source)[0]
