@@ -5,7 +5,7 @@ gettext strings (Indonesian msgids, English in translations/en).
 """
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from wtforms import Form
+from wtforms import Form, validators
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
 
@@ -45,6 +45,18 @@ def lower_strip(value):
 def strip_or_none(value):
     """Filter: trim, and store an empty optional answer as NULL."""
     return (value.strip() or None) if isinstance(value, str) else value
+
+
+class NumberRange(validators.NumberRange):
+    """WTForms' NumberRange, refusing with its message a whole number too long for a float (hundreds of
+    digits typed in a number field), where WTForms' own raises OverflowError: a 500."""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except OverflowError:
+            field.data = None
+            super().__call__(form, field)
 
 
 def choices(pairs):

@@ -163,6 +163,18 @@ def test_bad_profile_input_gets_indonesian_messages_and_saves_nothing(client, au
     assert (saved.nib, saved.member_count, saved.officers) == (None, None, [])
 
 
+def test_a_member_count_too_long_for_a_float_gets_the_range_message(client, auth, jombang):
+    """WTForms' NumberRange raised OverflowError (a 500) for a whole number of hundreds of digits."""
+    cooperative = cooperative_in("Cukir")
+    auth.login("dinas")
+    response = client.post(f"/cooperatives/{cooperative.id}/edit", data={
+        "csrf_token": auth.token(), **edit_form(cooperative, member_count="9" * 2001)})
+    assert response.status_code == 422
+    assert "Jumlah anggota harus 0 sampai 1.000.000." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Cooperative, cooperative.id).member_count is None
+
+
 def test_only_an_admin_may_edit(client, auth, jombang):
     cooperative = cooperative_in("Cukir")
     for username in ("fas.diwek", "supervisor"):

@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FieldList, FormField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from app.cooperatives.models import OFFICER_ROLES
-from app.forms import BaseForm, SubForm, strip, strip_or_none
+from app.forms import BaseForm, NumberRange, SubForm, strip, strip_or_none
 from app.i18n import today
 
 PHONE = Regexp(r"^\+?[0-9 ()-]{6,20}$", message=_l("Nomor telepon hanya berisi angka, spasi, +, ( ) atau -."))
