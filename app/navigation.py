@@ -1,12 +1,21 @@
 """Where to send a user after a form: only ever back into this site."""
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
+
+# Browsers read a backslash as a slash and drop tabs and newlines from a URL, so `/\host` and
+# `/<tab>/host` would lead to another site.
+UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 def safe_next(target, default):
-    """`target` if it is a path on this site, else `default` (no open redirects)."""
-    if not target or "\\" in target:
+    r"""`target` if it is a path on this site, else `default` (no open redirects).
+
+    `//host`, `////host` and `/\host` name another site; `/%2F/host` is refused too, as a proxy or a
+    later decode may turn it into `//host`."""
+    if not target or not target.startswith("/") or UNSAFE.search(target):
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
+    path = unquote(parts.path)
+    if parts.scheme or parts.netloc or path.startswith("//") or UNSAFE.search(path):
         return default
     return target

@@ -1,4 +1,7 @@
 """Login, logout and remember-me, through real HTTP with CSRF on."""
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -135,3 +138,36 @@ def test_an_outbox_sent_after_the_session_ended_gets_a_reason_not_a_page(client,
     response = client.post("/assessments/sync", json={"ops": []})
     assert response.status_code in (400, 401)
     assert response.status_code == 400 or response.get_json()["reason"] == "login"
+
+
+# --- The next page after logging in or switching language stays on this site -----------------------
+
+HOSTILE_NEXT = ["////evil.example", "//evil.example/x", "/\\evil.example", "\\/evil.example", "/%2F/evil.example",
+                "/%2f%2fevil.example", "/%5Cevil.example", "http://evil.example", "https:evil.example",
+                "javascript:alert(1)", "/\t/evil.example", "/\n/evil.example", "\t//evil.example",
+                " //evil.example", "/%09/evil.example", "///\\evil.example"]
+
+
+def assert_same_site(response):
+    """A redirect to a path on this site, whatever a browser makes of it."""
+    location = response.headers["Location"]
+    assert response.status_code == 302
+    assert location == "/", location
+    assert urlsplit(urljoin("http://localhost/auth/login", location)).netloc == "localhost"
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_login_never_redirects_off_site(client, jombang, target):
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    response = client.post("/auth/login?" + urlencode({"next": target}), data={
+        "csrf_token": token, "username": "fas.diwek", "password": PASSWORD})
+    assert_same_site(response)
+    assert client.get("/cooperatives/").status_code == 200
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_language_switch_never_redirects_off_site(client, jombang, target):
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    assert_same_site(client.post("/language/en", data={"csrf_token": token, "next": target}))
+    assert client.post("/language/id", data={"csrf_token": token, "next": "/auth/login?x=1"}).headers[
+        "Location"] == "/auth/login?x=1"
