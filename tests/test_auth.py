@@ -3,10 +3,12 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
-from app.auth.models import User
+from app.auth import models
+from app.auth.models import FACILITATOR, User
 from app.extensions import db
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import DIWEK, PASSWORD, add_user, csrf_token
 
 
 def test_login_page_is_indonesian(client):
@@ -171,3 +173,42 @@ def test_language_switch_never_redirects_off_site(client, jombang, target):
     assert_same_site(client.post("/language/en", data={"csrf_token": token, "next": target}))
     assert client.post("/language/id", data={"csrf_token": token, "next": "/auth/login?x=1"}).headers[
         "Location"] == "/auth/login?x=1"
+
+
+# --- A login does the same hash work whether or not the username exists -----------------------------
+
+@pytest.fixture
+def hash_checks(monkeypatch):
+    """The hashes each password check of the login compares against, in order."""
+    checked = []
+    real = models.check_password_hash
+
+    def spy(pwhash, password):
+        checked.append(pwhash)
+        return real(pwhash, password)
+    monkeypatch.setattr(models, "check_password_hash", spy)
+    return checked
+
+
+@pytest.mark.parametrize("username", ["fas.diwek", "tidak.ada", "nonaktif"])
+def test_a_failed_login_checks_one_hash_of_the_same_kind_whoever_is_named(client, auth, jombang, hash_checks,
+                                                                          username):
+    """Wrong password for a user, an unknown username, a deactivated user: one check of a hash of the
+    algorithm and cost new passwords get (the time taken cannot tell them apart)."""
+    add_user("nonaktif", FACILITATOR, (DIWEK,), active=False)
+    db.session.commit()
+    response = auth.login(username, "salah-sekali")
+    assert response.status_code == 422
+    assert "Nama pengguna atau kata sandi salah." in response.get_data(as_text=True)
+    assert len(hash_checks) == 1
+    method = lambda pwhash: pwhash.split("$")[0]  # noqa: E731  e.g. "scrypt:32768:8:1"
+    assert method(hash_checks[0]) == method(generate_password_hash("x"))
+    assert client.get("/cooperatives/").status_code == 302
+
+
+def test_a_deactivated_user_with_the_right_password_checks_one_hash_and_stays_out(client, auth, jombang, hash_checks):
+    add_user("nonaktif", FACILITATOR, (DIWEK,), active=False)
+    db.session.commit()
+    assert auth.login("nonaktif").status_code == 422
+    assert len(hash_checks) == 1
+    assert client.get("/cooperatives/").status_code == 302

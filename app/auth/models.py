@@ -1,4 +1,7 @@
 """Users, their role, and the area each covers."""
+import secrets
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
@@ -20,6 +23,12 @@ user_district = Table(
     Column("user_id", ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True),
     Column("district_code", ForeignKey("district.code"), primary_key=True, index=True),
 )
+
+
+@cache
+def dummy_hash():
+    """A hash of the current algorithm and cost that no password matches, checked for unknown usernames."""
+    return generate_password_hash(secrets.token_urlsafe(32))
 
 
 class User(UserMixin, db.Model):
@@ -54,3 +63,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
+
+
+def password_matches(user, password):
+    """Whether `user` (None when the username is unknown) is active and `password` is theirs.
+    One hash is checked whatever the case, so the time taken does not tell which usernames exist."""
+    matches = check_password_hash(user.password_hash if user is not None else dummy_hash(), password)
+    return matches and user is not None and user.active

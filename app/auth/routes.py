@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, select
 
 from app.auth import bp
 from app.auth.forms import LoginForm
-from app.auth.models import User
+from app.auth.models import User, password_matches
 from app.extensions import db, limiter, login
 from app.navigation import safe_next
 from app.rendering import form_page
@@ -77,7 +77,7 @@ def login_page():
         return response
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip().lower()))
-        if user is not None and user.active and user.check_password(form.password.data):
+        if password_matches(user, form.password.data):
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
