@@ -8,7 +8,7 @@ from werkzeug.security import generate_password_hash
 from app.auth import models
 from app.auth.models import FACILITATOR, User
 from app.extensions import db
-from tests.conftest import DIWEK, PASSWORD, add_user, csrf_token
+from tests.conftest import DIWEK, PASSWORD, Auth, add_user, csrf_token
 
 
 def test_login_page_is_indonesian(client):
@@ -140,6 +140,96 @@ def test_an_outbox_sent_after_the_session_ended_gets_a_reason_not_a_page(client,
     response = client.post("/assessments/sync", json={"ops": []})
     assert response.status_code in (400, 401)
     assert response.status_code == 400 or response.get_json()["reason"] == "login"
+
+
+# --- Sessions end with logout, a new password and deactivation (a saved cookie cannot come back) ----
+
+SAVED = ({"session"}, {"remember_token"}, {"session", "remember_token"})
+
+
+def saved_cookies(client):
+    """The session and remember cookies a browser holds, as someone copying them would keep them."""
+    return {name: client.get_cookie(name).value for name in ("session", "remember_token")}
+
+
+def replay(app, cookies, names, htmx=False):
+    """A request for a page from a new browser holding only the saved cookies `names`."""
+    thief = app.test_client()
+    for name in names:
+        thief.set_cookie(name, cookies[name])
+    return thief.get("/cooperatives/", headers={"HX-Request": "true"} if htmx else {})
+
+
+def assert_replays(app, cookies, work):
+    """Every saved cookie, alone or together, still gives the page (`work`) or lands on the login page."""
+    for names in SAVED:
+        page, fragment = replay(app, cookies, names), replay(app, cookies, names, htmx=True)
+        if work:
+            assert page.status_code == fragment.status_code == 200, names
+        else:
+            assert page.status_code == 302 and page.headers["Location"].startswith("/auth/login"), names
+            assert fragment.status_code == 401 and fragment.headers["HX-Redirect"].startswith("/auth/login"), names
+
+
+def logged_in_with_saved_cookies(app, client, auth, username):
+    """Log `username` in with "Ingat saya" and keep a copy of their cookies, which work for now."""
+    assert auth.login(username, remember="y").status_code == 302
+    cookies = saved_cookies(client)
+    assert_replays(app, cookies, work=True)
+    return cookies
+
+
+def edit_user(app, username, **changes):
+    """Dinas edits `username` on the users form, from their own browser."""
+    target = db.session.scalar(select(User).where(User.username == username))
+    url, form = f"/users/{target.id}/edit", {"name": target.name, "role": target.role,
+                                              "districts": [d.code for d in target.districts], "active": "y"}
+    admin = app.test_client()
+    Auth(admin).login("dinas")
+    response = admin.post(url, data={"csrf_token": Auth(admin).token(), **form, **changes})
+    assert response.status_code == 302
+    return admin
+
+
+def test_logout_ends_the_session_and_its_remember_cookie(app, client, auth, jombang):
+    cookies = logged_in_with_saved_cookies(app, client, auth, "fas.diwek")
+    other_phone = app.test_client()
+    Auth(other_phone).login("fas.diwek")
+    assert client.post("/auth/logout", data={"csrf_token": auth.token()}).status_code == 302
+    assert_replays(app, cookies, work=False)
+    assert other_phone.get("/cooperatives/").status_code == 302  # logging out ends every session of theirs
+    assert auth.login("fas.diwek").status_code == 302
+    assert client.get("/cooperatives/").status_code == 200
+
+
+def test_a_new_password_from_the_admin_ends_every_session_of_the_user(app, client, auth, jombang):
+    cookies = logged_in_with_saved_cookies(app, client, auth, "fas.diwek")
+    admin = edit_user(app, "fas.diwek", password="sandi-baru-123")
+    assert_replays(app, cookies, work=False)
+    assert client.get("/cooperatives/").status_code == 302
+    assert admin.get("/users/").status_code == 200
+    assert auth.login("fas.diwek").status_code == 422  # the old password is gone
+    assert auth.login("fas.diwek", "sandi-baru-123").status_code == 302
+    assert client.get("/cooperatives/").status_code == 200
+
+
+def test_an_admins_own_new_password_keeps_this_browser_and_ends_the_others(app, client, auth, jombang):
+    cookies = logged_in_with_saved_cookies(app, client, auth, "dinas")
+    admin = edit_user(app, "dinas", password="sandi-baru-123")
+    assert_replays(app, cookies, work=False)
+    assert admin.get("/users/").status_code == 200
+
+
+def test_deactivating_and_reactivating_ends_every_session(app, client, auth, jombang):
+    cookies = logged_in_with_saved_cookies(app, client, auth, "fas.diwek")
+    edit_user(app, "fas.diwek", active="")
+    assert_replays(app, cookies, work=False)
+    edit_user(app, "fas.diwek")
+    assert db.session.scalar(select(User.active).where(User.username == "fas.diwek"))
+    assert_replays(app, cookies, work=False)
+    assert client.get("/cooperatives/").status_code == 302
+    assert auth.login("fas.diwek").status_code == 302
+    assert client.get("/cooperatives/").status_code == 200
 
 
 # --- The next page after logging in or switching language stays on this site -----------------------

@@ -1,7 +1,7 @@
 """The schema comes only from the migrations: upgrade and downgrade on SQLite and PostgreSQL."""
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from app.extensions import db
 from tests.conftest import make_app
@@ -47,3 +47,22 @@ def test_migrations_match_the_models(database_url):
     with app.app_context(), db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
     assert diff == []
+
+
+def test_existing_users_get_a_token_each_and_old_session_cookies_stop_working(empty_database):
+    """0007_session_token gives every user a random token: a cookie holding the bare id no longer logs anyone in."""
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(revision="0006")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO app_user (username, name, password_hash, role, active) VALUES "
+                              "('a', 'A', 'x', 'facilitator', true), ('b', 'B', 'x', 'admin', false)"))
+        upgrade()
+        with db.engine.connect() as conn:
+            tokens = dict(conn.execute(text("SELECT username, session_token FROM app_user")).all())
+        assert len(set(tokens.values())) == 2 and all(len(token) >= 32 for token in tokens.values())
+        from app.auth.routes import load_user
+        assert load_user("1") is None and load_user(tokens["a"]).username == "a"
+        assert load_user(tokens["b"]) is None  # inactive
+        db.session.remove()
+        db.engine.dispose()

@@ -25,6 +25,10 @@ user_district = Table(
 )
 
 
+def new_session_token():
+    return secrets.token_urlsafe(32)
+
+
 @cache
 def dummy_hash():
     """A hash of the current algorithm and cost that no password matches, checked for unknown usernames."""
@@ -42,6 +46,8 @@ class User(UserMixin, db.Model):
     # An admin (the Dinas) covers one regency; an admin without one covers the whole country.
     regency_code: Mapped[str | None] = mapped_column(ForeignKey("regency.code"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # What the session and remember cookies carry instead of the id: a new one ends every session.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, index=True, default=new_session_token)
 
     regency: Mapped[Regency | None] = relationship()
     districts: Mapped[list[District]] = relationship(secondary=user_district, order_by=District.name)
@@ -49,6 +55,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self):
+        """Flask-Login's id in the cookies: the session token, so a new token ends every session."""
+        return self.session_token
+
+    def end_sessions(self):
+        """Log this user out everywhere: every session and remember cookie they hold stops working."""
+        self.session_token = new_session_token()
 
     @property
     def is_admin(self):
@@ -59,7 +73,9 @@ class User(UserMixin, db.Model):
         return ROLES[self.role]
 
     def set_password(self, password):
+        """Store a new password; whoever used the old one is logged out."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)

@@ -14,13 +14,13 @@ from app.rendering import form_page
 
 
 @login.user_loader
-def load_user(user_id):
-    """The session's user; a deactivated user is logged out at their next request."""
-    user = db.session.scalar(USER, {"id": int(user_id)}) if user_id.isdigit() else None
+def load_user(token):
+    """The user whose session token the cookie carries; a deactivated user is logged out at their next request."""
+    user = db.session.scalar(USER, {"token": token})
     return user if user is not None and user.active else None
 
 
-USER = select(User).where(User.id == bindparam("id"))  # built once: every request reads it
+USER = select(User).where(User.session_token == bindparam("token"))  # built once: every request reads it
 
 
 @login.unauthorized_handler
@@ -95,7 +95,13 @@ def session_state():
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the session (a POST, so it carries the CSRF token)."""
+    """End the session (a POST, so it carries the CSRF token).
+
+    The user's token changes, so a copy of this session or its remember cookie cannot come back; their
+    other browsers are logged out too: for a facilitator with one phone that is what logging out means,
+    and it needs no table of sessions read on every request."""
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     flash(_("Anda sudah keluar."), "info")
     response = redirect(url_for("auth.login_page"))

@@ -1,7 +1,8 @@
 """The admin's pages to list, add and edit users and assign their kecamatan."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
+from flask_login.config import COOKIE_NAME
 
 from app.access import role_required, scope
 from app.auth.models import ADMIN, User
@@ -54,6 +55,8 @@ def edit(user_id):
         else:
             apply_user_form(db.session, form, user, user.regency_code or current_user.regency_code)
             db.session.commit()
+            if user.id == current_user.id:  # their own new password ends their other sessions, not this one
+                login_user(user, remember=COOKIE_NAME in request.cookies)
             flash(_("Perubahan pengguna %(username)s disimpan.", username=user.username), "success")
             return redirect(url_for("users.index"))
     return form_page("users/form.html", form, user=user)

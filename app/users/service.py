@@ -9,6 +9,8 @@ def apply_user_form(session, form, user, regency_code):
     """Copy the form onto `user`; an admin covers `regency_code`, others their kecamatan."""
     user.name = form.name.data
     user.role = form.role.data
+    if user.active and not form.active.data:
+        user.end_sessions()  # so that reactivating them later does not bring their old sessions back
     user.active = form.active.data
     if user.role == ADMIN:
         user.regency_code, user.districts = regency_code, []
