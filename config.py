@@ -44,12 +44,17 @@ class Config:
 
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; 0: use the socket's address.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
-    # Failed logins allowed per client address and per username (Flask-Limiter syntax).
+    # Failed logins allowed (Flask-Limiter syntax). A browser that has logged in as the user tried
+    # (its device cookie says so) has only its own limit; any other counts per address, per
+    # (username, address) and per username (app/auth/throttle.py).
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")  # redis://host:6379 for many servers
     RATELIMIT_SWALLOW_ERRORS = True  # a store that is down must not stop logins: the limit is skipped and logged
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "10 per minute")
+    LOGIN_LIMIT_PER_USERNAME_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_USERNAME_ADDRESS", "10 per hour")
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "20 per hour")
+    LOGIN_LIMIT_PER_DEVICE = os.environ.get("LOGIN_LIMIT_PER_DEVICE", "10 per hour")
+    LOGIN_DEVICE_COOKIE_DURATION = timedelta(days=int(os.environ.get("LOGIN_DEVICE_DAYS", "365")))
 
 
 class TestConfig(Config):

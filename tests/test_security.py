@@ -14,6 +14,7 @@ from app.assessments.models import Photo
 from app.cooperatives.models import Cooperative
 from app.extensions import db, limiter
 from app.regions.models import Village
+from app.auth.throttle import DEVICE_COOKIE
 from app.security import HEADERS
 from tests.conftest import DIWEK, PASSWORD, IsolatedClient, csrf_token, load_jombang, make_app
 from tests.pgserver import free_port
@@ -226,6 +227,7 @@ class Attempts:
 def test_failed_logins_from_one_address_are_limited_with_a_message(limited):
     attempt = Attempts(limited)
     assert [attempt("fas.diwek", PASSWORD).status_code for _ in range(3)] == [302] * 3  # successes don't count
+    attempt.client.delete_cookie(DEVICE_COOKIE, path="/auth/login")  # as a browser new to fas.diwek
     refused = [attempt("fas.diwek").status_code for _ in range(10)]
     assert refused == [422] * 10  # refused, with the form again
     blocked = attempt("fas.diwek", PASSWORD)  # the right password, but too late
@@ -268,9 +270,67 @@ def test_failed_logins_for_one_username_are_limited_from_any_address(limited):
     attempt = Attempts(limited)
     for n, spelling in enumerate(["fas.diwek", " FAS.Diwek ", "fas.diwek"]):
         assert attempt(spelling, forwarded_for=f"203.0.113.{n}").status_code == 422
+    # A browser that has never logged in as fas.diwek: the username's limit holds it too.
     assert attempt("fas.diwek", PASSWORD, forwarded_for="203.0.113.50").status_code == 429
     assert not attempt.logged_in()
     assert attempt("fas.wonosalam", PASSWORD, forwarded_for="203.0.113.50").status_code == 302
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("limited", [{"TRUSTED_PROXIES": 1}], indirect=True)
+def test_guesses_from_many_addresses_do_not_lock_the_user_out_of_their_own_phone(limited):
+    phone = Attempts(limited)
+    assert phone("dinas", PASSWORD, forwarded_for="198.51.100.1").status_code == 302  # a login last week
+    cookie = phone.client.get_cookie(DEVICE_COOKIE, path="/auth/login")
+    assert cookie.http_only and cookie.expires is not None and cookie.path == "/auth/login"
+    guesser = Attempts(limited)
+    assert guesser("fas.wonosalam", PASSWORD, forwarded_for="203.0.113.200").status_code == 302  # its own account
+    guesses = [guesser("dinas", forwarded_for=f"203.0.113.{n}").status_code for n in range(45)]
+    assert guesses == [422] * 20 + [429] * 25  # LOGIN_LIMIT_PER_USERNAME: the device cookie it holds is not dinas's
+    # (a) The real user's phone gets in, from an address no guess came from as from one they all came from.
+    assert phone("dinas", PASSWORD, forwarded_for="192.0.2.77").status_code == 302
+    assert phone("dinas", PASSWORD, forwarded_for="203.0.113.3").status_code == 302
+    # (b) A browser that has never logged in as dinas is held by the username's limit until the hour's
+    # guesses age out of its moving window; dinas's known browsers are not.
+    stranger = Attempts(limited)
+    assert stranger("dinas", PASSWORD, forwarded_for="192.0.2.78").status_code == 429
+    assert not stranger.logged_in()
+    assert stranger("fas.diwek", PASSWORD, forwarded_for="192.0.2.78").status_code == 302  # other users are not held
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("limited", [{"TRUSTED_PROXIES": 1, "LOGIN_LIMIT_PER_USERNAME_ADDRESS": "5 per hour"}],
+                         indirect=True)
+def test_a_guesser_at_one_address_is_throttled_for_that_username(limited):
+    phone = Attempts(limited)
+    assert phone("dinas", PASSWORD, forwarded_for="198.51.100.1").status_code == 302
+    guesser = Attempts(limited)
+    assert [guesser("dinas", forwarded_for="203.0.113.9").status_code for _ in range(6)] == [422] * 5 + [429]
+    assert guesser("dinas", PASSWORD, forwarded_for="203.0.113.9").status_code == 429  # even the right password
+    assert guesser("dinas", PASSWORD, forwarded_for="203.0.113.10").status_code == 302  # the username is not held
+    assert guesser("fas.diwek", PASSWORD, forwarded_for="203.0.113.9").status_code == 302  # nor the address
+    assert phone("dinas", PASSWORD, forwarded_for="203.0.113.9").status_code == 302  # nor dinas's phone there
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("limited", [{"TRUSTED_PROXIES": 1, "LOGIN_LIMIT_PER_DEVICE": "3 per hour",
+                                      "LOGIN_LIMIT_PER_USERNAME": "3 per hour"}], indirect=True)
+def test_a_known_browser_has_a_limit_of_its_own_and_a_forged_device_cookie_counts_for_nothing(limited):
+    phone = Attempts(limited)
+    assert phone("dinas", PASSWORD, forwarded_for="198.51.100.1").status_code == 302
+    genuine = phone.client.get_cookie(DEVICE_COOKIE, path="/auth/login").value
+    forger = Attempts(limited)
+    for forged in (genuine[:-4] + "AAAA", genuine + "x", "W10.forged.cookie"):
+        forger.client.set_cookie(DEVICE_COOKIE, forged, path="/auth/login")
+        assert forger("dinas", forwarded_for="203.0.113.1").status_code == 422
+    assert forger("dinas", PASSWORD, forwarded_for="203.0.113.2").status_code == 429  # counted as unknown
+    other = Attempts(limited)  # dinas's cookie does not vouch for another username
+    other.client.set_cookie(DEVICE_COOKIE, genuine, path="/auth/login")
+    assert [other("fas.diwek", forwarded_for="203.0.113.3").status_code for _ in range(4)] == [422] * 3 + [429]
+    # A lost phone cannot guess on forever: its cookie's own limit holds it, and only it.
+    assert [phone("dinas", forwarded_for="198.51.100.1").status_code for _ in range(4)] == [422] * 3 + [429]
+    assert phone("dinas", PASSWORD, forwarded_for="198.51.100.1").status_code == 429
+    assert forger("fas.wonosalam", PASSWORD, forwarded_for="203.0.113.2").status_code == 302
 
 
 @SQLITE_ONLY

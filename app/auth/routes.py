@@ -8,7 +8,8 @@ from sqlalchemy import bindparam, select
 from app.auth import bp
 from app.auth.forms import LoginForm
 from app.auth.models import User, password_matches
-from app.extensions import db, limiter, login
+from app.auth.throttle import login_limits, remember_device
+from app.extensions import db, login
 from app.navigation import safe_next
 from app.rendering import form_page
 
@@ -37,16 +38,6 @@ def unauthorized():
     return redirect(target)
 
 
-def failed(response):
-    """Every login attempt but a successful one (a redirect) counts against the limits."""
-    return response.status_code != 302
-
-
-def username_key():
-    """The rate-limit key of the username tried, spelled as the login looks it up."""
-    return "login:" + (request.form.get("username") or "").strip().lower()[:64]
-
-
 def refused(_limit):
     """The login page again, with status 429 and why, instead of a bare error page."""
     return show_login(LoginForm(), 429, _("Terlalu banyak percobaan masuk yang gagal. "
@@ -62,12 +53,9 @@ def show_login(form, status=None, refusal=None):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=failed, on_breach=refused)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"], methods=["POST"], key_func=username_key,
-               deduct_when=failed, on_breach=refused)
+@login_limits(on_breach=refused)
 def login_page():
-    """Show the login form; on valid credentials start a session."""
+    """Show the login form; on valid credentials start a session and remember this browser."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
@@ -79,7 +67,8 @@ def login_page():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip().lower()))
         if password_matches(user, form.password.data):
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+            return remember_device(redirect(safe_next(request.args.get("next"), url_for("main.index"))),
+                                   user.username)
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
     return show_login(form)
 
