@@ -10,6 +10,9 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2 ** 63 - 1  # the largest id a BIGINT (or SQLite INTEGER) column holds
 MAX_SEQ = 2 ** 31 - 1  # an outbox sequence number: an INTEGER column
 MAX_STAMP = 2 ** 53  # a phone's clock in ms: JavaScript's largest safe integer
+# How deep lists and objects may nest in JSON sent to us: far more than any batch needs, and few enough
+# that walking them cannot reach Python's recursion limit.
+MAX_DEPTH = 32
 
 
 def storable_text(text):
@@ -23,8 +26,19 @@ def storable_text(text):
     return True
 
 
+def nested_within(data, limit=MAX_DEPTH):
+    """Whether lists and objects in JSON data nest at most `limit` deep; the walk stops there, so any
+    depth is safe to ask about."""
+    if isinstance(data, dict):
+        data = data.values()
+    elif not isinstance(data, list):
+        return True
+    return limit > 0 and all(nested_within(item, limit - 1) for item in data)
+
+
 def storable(data):
-    """Whether every string in nested JSON data (keys too) is storable_text."""
+    """Whether every string in nested JSON data (keys too) is storable_text. It recurses: ask
+    nested_within first."""
     if isinstance(data, str):
         return storable_text(data)
     if isinstance(data, dict):

@@ -1,4 +1,5 @@
 """The sync endpoint over real HTTP, and the plain-Python merge rules."""
+import logging
 import time
 import uuid
 
@@ -8,6 +9,7 @@ from sqlalchemy import event, func, select, text
 from app.assessments.merge import SKEW, corrected, is_newer, read_batch
 from app.assessments.models import Answer, Assessment, SectionNote
 from app.extensions import db
+from app.inputs import MAX_DEPTH
 from tests.conftest import BEST, WONOSALAM, add_user, answers, assessment
 
 
@@ -187,6 +189,33 @@ def test_a_start_outside_the_facilitators_area_is_refused(field):
     assert results[1]["reason"] == "unknown_cooperative" and counts() == (0, 0, 0)
 
 
+def deep_answer(assessment_id, depth):
+    """A batch of one answer whose value nests `depth` lists, as JSON text (json.dumps would recurse)."""
+    return ('{"ops": [{"seq": 1, "type": "answer", "assessment": "%s", "question": "A1", "ts": 5, "value": %s%s}]}'
+            % (assessment_id, "[" * depth, "]" * depth))
+
+
+def test_json_nested_too_deep_is_refused_as_malformed_with_one_log_line(field, caplog):
+    assessment_id = str(uuid.uuid4())
+    sync(field, started(field, assessment_id))
+    for body in ('{"ops": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                 '{"ops": [' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "]}",
+                 deep_answer(assessment_id, 900), deep_answer(assessment_id, MAX_DEPTH - 2)):
+        caplog.clear()
+        response = field.client.post("/assessments/sync", data=body, content_type="application/json",
+                                     headers={"X-CSRFToken": field.token})
+        assert response.status_code == 400
+        assert response.get_json() == {"results": [{"seq": None, "ok": False, "reason": "malformed",
+                                                    "message": "Perubahan ini tidak dapat dibaca."}]}
+        assert [(r.levelname, r.getMessage().count("\n")) for r in caplog.records if r.levelno >= logging.WARNING] == [
+            ("WARNING", 0)]
+    # one level less, the batch is read, and its answer refused on its own merits
+    response = field.client.post("/assessments/sync", data=deep_answer(assessment_id, MAX_DEPTH - 3),
+                                 content_type="application/json", headers={"X-CSRFToken": field.token})
+    assert response.status_code == 200 and response.get_json()["results"][0]["reason"] == "invalid_answer"
+    assert answers(assessment_id) == {} and counts() == (1, 0, 0)
+
+
 # --- The rules, without HTTP ---------------------------------------------------------------------
 
 def test_read_batch_orders_starts_then_changes_then_submits():
@@ -281,3 +310,13 @@ def test_an_autosave_that_a_newer_change_outranks_says_so_and_shows_what_stands(
     again = field.client.post(f"/assessments/{assessment_id}/answers/A1", data={"A1": "no", "ts": str(now - 5000)},
                               headers={"HX-Request": "true", "X-CSRFToken": field.token})
     assert 'class="status saved"' in again.get_data(as_text=True)
+
+
+def test_read_batch_refuses_an_operation_nested_too_deep_and_reads_the_rest():
+    value = []
+    for _ in range(900):  # built without recursion, as json.loads would hand it over
+        value = [value]
+    a = str(uuid.uuid4())
+    deep = {"seq": 1, "type": "answer", "assessment": a, "question": "A1", "value": value}
+    ops, refused = read_batch({"ops": [deep, {"seq": 2, "type": "answer", "assessment": a, "question": "A1"}]}, NOW)
+    assert [op.seq for op in ops] == [2] and [(r.seq, r.reason) for r in refused] == [(1, "malformed")]

@@ -20,12 +20,13 @@ The rules:
   phone whose clock is more than SKEW off has its stamps moved by that offset (`corrected`), so
   a phone a year ahead cannot outrank every later change, nor one ten years behind lose to all.
 - An operation that cannot be stored as sent is malformed: text with NUL characters or lone
-  surrogates, numbers past their columns (see app/inputs.py), fields of the wrong type.
+  surrogates, numbers past their columns (see app/inputs.py), fields of the wrong type, values
+  nested deeper than MAX_DEPTH.
 """
 import uuid
 from dataclasses import dataclass, field
 
-from app.inputs import MAX_ID, MAX_SEQ, MAX_STAMP, storable, whole
+from app.inputs import MAX_ID, MAX_SEQ, MAX_STAMP, nested_within, storable, whole
 
 KINDS = ("start", "answer", "note", "submit")
 ORDER = {"start": 0, "answer": 1, "note": 1, "submit": 2}
@@ -88,7 +89,7 @@ def corrected(ts, client_now, server_now):
 def _op(item, client_now, server_now):
     if not isinstance(item, dict) or item.get("type") not in KINDS or not whole(item.get("seq"), 0, MAX_SEQ):
         return None
-    if not storable(item):
+    if not nested_within(item) or not storable(item):
         return None
     try:
         assessment = uuid.UUID(str(item.get("assessment")))

@@ -1,5 +1,5 @@
 """POST /assessments/sync: a device's outbox, applied by the rules in merge.py."""
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -15,6 +15,7 @@ from app.assessments.workflow import SUBMITTED, NotAllowed
 from app.auth.models import FACILITATOR
 from app.cooperatives.models import Cooperative
 from app.extensions import db
+from app.inputs import MAX_DEPTH, nested_within
 from app.instruments.definition import AnswerError
 from app.instruments.models import InstrumentVersion
 
@@ -27,7 +28,10 @@ class Refused(Exception):
 @role_required(FACILITATOR)
 def sync():
     """Apply a batch of offline changes; acknowledge each operation, applied or refused with a reason."""
-    ops, malformed = read_batch(request.get_json(silent=True), server_stamp()[0])
+    payload = json_body()
+    if payload is TOO_DEEP:  # refused whole, as a body that is not JSON: one line, not a traceback per level
+        current_app.logger.warning("sync: body nested more than %s deep refused (user %s)", MAX_DEPTH, current_user.id)
+    ops, malformed = read_batch(None if payload is TOO_DEEP else payload, server_stamp()[0])
     results = [{"seq": r.seq, "ok": False, "reason": r.reason, "message": _("Perubahan ini tidak dapat dibaca.")}
                for r in malformed]
     for op in ops:
@@ -37,7 +41,19 @@ def sync():
         except Refused as refusal:
             db.session.rollback()
             results.append({"seq": op.seq, "ok": False, "reason": refusal.args[0], "message": refusal.args[1]})
-    return jsonify(results=results)
+    return jsonify(results=results), 400 if payload is TOO_DEEP else 200
+
+
+TOO_DEEP = object()
+
+
+def json_body():
+    """The request's JSON (None if it has none), or TOO_DEEP if its lists and objects nest past MAX_DEPTH."""
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # the parser itself recurses, and gives up at Python's limit
+        return TOO_DEEP
+    return payload if nested_within(payload) else TOO_DEEP
 
 
 def apply_start(op):
