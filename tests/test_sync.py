@@ -1,24 +1,30 @@
 """The sync endpoint over real HTTP, and the plain-Python merge rules."""
 import logging
+import re
 import time
 import uuid
+from datetime import date
 
 import pytest
 from sqlalchemy import event, func, select, text
 
 from app.assessments.merge import SKEW, corrected, is_newer, read_batch
 from app.assessments.models import Answer, Assessment, SectionNote
+from app.assessments.service import start
+from app.auth.models import FACILITATOR, User
+from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.inputs import MAX_DEPTH
-from tests.conftest import BEST, WONOSALAM, add_user, answers, assessment
+from app.instruments.models import InstrumentVersion
+from app.regions.models import Village
+from tests.conftest import BEST, DIWEK, WONOSALAM, add_user, answers, assessment
 
-
+ID_REFUSED = "Formulir ini tidak berlaku lagi. Muat ulang halaman lalu coba lagi."
 NOW = 1_760_400_000_000  # 14 October 2025, in ms
 YEAR = 365 * 24 * 3600 * 1000
 
 
 def version_id():
-    from app.instruments.models import InstrumentVersion
     return db.session.scalar(select(InstrumentVersion.id))
 
 
@@ -150,7 +156,7 @@ def test_another_facilitators_assessment_is_refused_and_nothing_written(field, a
                        {"seq": 10, "type": "submit", "assessment": assessment_id, "ts": 9003},
                        started(field, assessment_id, seq=11), token=token)
         assert [r["ok"] for r in results.values()] == [False] * 5
-        assert {r["reason"] for r in results.values()} <= {"not_yours", "conflict", "unknown_cooperative"}
+        assert {r["reason"] for r in results.values()} <= {"not_yours", "invalid_start", "unknown_cooperative"}
         assert (counts(), answers(assessment_id)) == before
     assert assessment(assessment_id).status == "draft"
 
@@ -187,6 +193,46 @@ def test_a_start_outside_the_facilitators_area_is_refused(field):
     assessment_id = str(uuid.uuid4())
     results = sync(field, started(field, assessment_id, cooperative=field.cooperative(WONOSALAM)))
     assert results[1]["reason"] == "unknown_cooperative" and counts() == (0, 0, 0)
+
+
+def started_by(field, username, district):
+    """The id of an assessment `username` started at the first cooperative of `district`."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    return str(start(uuid.uuid4(), db.session.get(Cooperative, field.cooperative(district)), user,
+                     db.session.get(InstrumentVersion, version_id()), visit_date=date(2025, 10, 1)).id)
+
+
+def test_a_start_with_a_taken_id_says_nothing_of_whose_it_is_or_where(field):
+    """Another area's id is refused exactly as a same-area colleague's or an unreadable one:
+    the form comes back with the one message and a fresh id. Only the facilitator's own id opens anything."""
+    add_user("fas.diwek2", FACILITATOR, (DIWEK,))
+    db.session.commit()
+    other_area, same_area = started_by(field, "fas.wonosalam", WONOSALAM), started_by(field, "fas.diwek2", DIWEK)
+    own, opened = field.start()
+    before = counts()
+    pages = {}
+    for name, sent in {"other area": other_area, "same area": same_area, "unreadable": "bukan-uuid"}.items():
+        _, response = field.start(sent)
+        html = response.get_data(as_text=True)
+        assert (response.status_code, ID_REFUSED in html) == (422, True), name
+        fresh = re.search(r'name="id" value="([^"]+)"', html).group(1)
+        assert fresh != sent and uuid.UUID(fresh), name  # a new id to send again
+        pages[name] = re.sub(r'(?<=")[\w-]+\.[\w-]+\.[\w-]+(?=")', "CSRF", html.replace(fresh, "ID"))  # signed with a time
+    assert len(set(pages.values())) == 1, "the refusals differ"
+    assert "pendamping lain" not in pages["other area"] and "sudah dipakai" not in pages["other area"]
+    another_cooperative = db.session.scalars(select(Cooperative.id).join(Cooperative.village)
+                                             .where(Village.district_code == DIWEK).order_by(Cooperative.id)).all()[1]
+    _, moved = field.start(own, cooperative_id=another_cooperative)
+    assert moved.status_code == 422 and ID_REFUSED in moved.get_data(as_text=True)
+    _, again = field.start(own)
+    assert (again.status_code, again.location) == (302, opened.location)
+    assert counts() == before
+
+    results = sync(field, *(started(field, sent, seq=n) for n, sent in enumerate(
+        (other_area, same_area, own), start=1)))
+    refusal = {"ok": False, "reason": "invalid_start", "message": ID_REFUSED}
+    assert [{k: v for k, v in r.items() if k != "seq"} for r in results.values()] == [refusal] * 2 + [{"ok": True}]
+    assert counts() == before and assessment(other_area).facilitator.username == "fas.wonosalam"
 
 
 def deep_answer(assessment_id, depth):

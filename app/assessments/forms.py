@@ -21,6 +21,9 @@ ANSWER_ERRORS = {
 }
 CONFLICT = _l("Penilaian ini baru saja diubah orang lain, jadi tindakan Anda tidak dijalankan. "
               "Muat ulang halaman untuk melihat keadaan terbaru.")
+# The one refusal of a start's id, whether it is unreadable, the blank pages' id, or taken by an assessment
+# that is not this facilitator's visit to this cooperative, in the area or not: it tells no one whose or where.
+ID_REFUSED = _l("Formulir ini tidak berlaku lagi. Muat ulang halaman lalu coba lagi.")
 PHOTO_ERRORS = {
     "too_large": _l("Foto terlalu besar: paling besar 10 MB."),
     "not_an_image": _l("Berkas ini bukan foto. Pilih gambar JPEG atau PNG."),
@@ -54,7 +57,13 @@ class StartForm(BaseForm):
         try:
             field.data = uuid.UUID(field.data)
         except (TypeError, ValueError):
-            raise ValidationError(_l("Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")) from None
+            field.data = uuid.uuid4()  # as refuse_id does
+            raise ValidationError(ID_REFUSED) from None
+
+    def refuse_id(self):
+        """Refuse an id that start() would not take as an unreadable one is refused: with a fresh id to send."""
+        self.id.errors = [*self.id.errors, ID_REFUSED]
+        self.id.data = uuid.uuid4()
 
     def validate_visit_date(self, field):
         if field.data and field.data > today():

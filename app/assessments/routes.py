@@ -53,9 +53,10 @@ def new(cooperative_id):
                                attendees=form.attendees(), latitude=form.latitude.data,
                                longitude=form.longitude.data, accuracy_m=form.accuracy_m.data)
         except StartConflict:
-            return render_error(409, _("Formulir ini sudah dipakai. Muat ulang halaman lalu coba lagi."))
-        first = assessment.instrument.sections[0].code
-        return redirect(url_for("assessments.section", assessment_id=assessment.id, code=first))
+            form.refuse_id()  # whoever holds the id, wherever: the answer an unreadable id gets
+        else:
+            first = assessment.instrument.sections[0].code
+            return redirect(url_for("assessments.section", assessment_id=assessment.id, code=first))
     return form_page("assessments/new.html", form, cooperative=cooperative, version=version, template_id=TEMPLATE_ID)
 
 

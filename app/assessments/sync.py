@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.access import role_required, scope
 from app.assessments import bp
-from app.assessments.forms import CONFLICT, StartForm, answer_message
+from app.assessments.forms import CONFLICT, ID_REFUSED, StartForm, answer_message
 from app.assessments.merge import read_batch
 from app.assessments.models import Assessment
 from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, save_answer, save_note,
@@ -71,8 +71,8 @@ def apply_start(op):
         start(form.id.data, cooperative, current_user, version, visit_date=form.visit_date.data,
               attendees=form.attendees(), latitude=form.latitude.data, longitude=form.longitude.data,
               accuracy_m=form.accuracy_m.data)
-    except StartConflict:
-        raise Refused("conflict", _("Penilaian ini sudah dimulai oleh pendamping lain.")) from None
+    except StartConflict:  # whoever holds the id, wherever: the answer an unreadable id gets
+        raise Refused("invalid_start", str(ID_REFUSED)) from None
     return {}
 
 
