@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from app.assessments.merge import SKEW, corrected, is_newer, read_batch
-from app.assessments.models import Answer, Assessment, SectionNote
+from app.assessments.models import TEMPLATE_ID, Answer, Assessment, SectionNote
 from app.assessments.service import start
 from app.auth.models import FACILITATOR, User
 from app.cooperatives.models import Cooperative
@@ -202,8 +202,23 @@ def started_by(field, username, district):
                      db.session.get(InstrumentVersion, version_id()), visit_date=date(2025, 10, 1)).id)
 
 
+def test_the_template_id_never_becomes_an_assessment(field):
+    """The nil UUID names the blank pages a phone prepares; stored, its facilitator could never open it."""
+    template = str(TEMPLATE_ID)
+    _, response = field.start(template)
+    assert response.status_code == 422 and ID_REFUSED in response.get_data(as_text=True)
+    assert sync(field, started(field, template))[1] == {"seq": 1, "ok": False, "reason": "invalid_start",
+                                                        "message": ID_REFUSED}
+    for path in ("answers/A1", "notes/A", "photos/A1", "submit", "sections/A"):
+        refused = field.client.post(f"/assessments/{template}/{path}", data={"A1": "yes", "notes": "x"},
+                                    headers={"X-CSRFToken": field.token})
+        assert refused.status_code == 404, path
+    assert field.client.get(f"/assessments/{template}/sections/A").status_code == 200  # still the blank page
+    assert assessment(template) is None and counts() == (0, 0, 0)
+
+
 def test_a_start_with_a_taken_id_says_nothing_of_whose_it_is_or_where(field):
-    """Another area's id is refused exactly as a same-area colleague's or an unreadable one:
+    """Another area's id is refused exactly as a same-area colleague's, the template's or an unreadable one:
     the form comes back with the one message and a fresh id. Only the facilitator's own id opens anything."""
     add_user("fas.diwek2", FACILITATOR, (DIWEK,))
     db.session.commit()
@@ -211,7 +226,8 @@ def test_a_start_with_a_taken_id_says_nothing_of_whose_it_is_or_where(field):
     own, opened = field.start()
     before = counts()
     pages = {}
-    for name, sent in {"other area": other_area, "same area": same_area, "unreadable": "bukan-uuid"}.items():
+    for name, sent in {"other area": other_area, "same area": same_area, "template": str(TEMPLATE_ID),
+                       "unreadable": "bukan-uuid"}.items():
         _, response = field.start(sent)
         html = response.get_data(as_text=True)
         assert (response.status_code, ID_REFUSED in html) == (422, True), name
@@ -229,9 +245,9 @@ def test_a_start_with_a_taken_id_says_nothing_of_whose_it_is_or_where(field):
     assert counts() == before
 
     results = sync(field, *(started(field, sent, seq=n) for n, sent in enumerate(
-        (other_area, same_area, own), start=1)))
+        (other_area, same_area, str(TEMPLATE_ID), own), start=1)))
     refusal = {"ok": False, "reason": "invalid_start", "message": ID_REFUSED}
-    assert [{k: v for k, v in r.items() if k != "seq"} for r in results.values()] == [refusal] * 2 + [{"ok": True}]
+    assert [{k: v for k, v in r.items() if k != "seq"} for r in results.values()] == [refusal] * 3 + [{"ok": True}]
     assert counts() == before and assessment(other_area).facilitator.username == "fas.wonosalam"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from app.assessments.models import DRAFT, Answer, Assessment, Event, Photo, SectionNote
+from app.assessments.models import DRAFT, TEMPLATE_ID, Answer, Assessment, Event, Photo, SectionNote
 from app.assessments.workflow import SUBMITTED, move_for
 from app.cooperatives.models import utcnow
 from app.extensions import db, upsert
@@ -20,7 +20,7 @@ NOTE_LIMIT = 5000  # characters kept of a section's notes
 
 
 class StartConflict(Exception):
-    """The assessment id is already taken by another facilitator or cooperative."""
+    """The id cannot name this facilitator's visit to this cooperative: it is reserved, or already taken."""
 
 
 class Conflict(Exception):
@@ -41,7 +41,11 @@ def record(assessment, user_id, action, **details):
 
 
 def start(assessment_id, cooperative, facilitator, version, **details):
-    """The assessment `assessment_id`, created unless it exists: a retried start makes one assessment."""
+    """The assessment `assessment_id`, created unless it exists: a retried start makes one assessment.
+    Raises StartConflict for TEMPLATE_ID, whatever brought it, and for an id that names another
+    facilitator's or another cooperative's assessment."""
+    if assessment_id == TEMPLATE_ID:  # the blank pages' id: stored, its facilitator could never open it
+        raise StartConflict
     existing = db.session.get(Assessment, assessment_id)
     if existing is None:
         now = utcnow()
