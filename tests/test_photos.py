@@ -289,6 +289,12 @@ def test_pixel_limit_is_inclusive(monkeypatch):
     assert code_of(encode(Image.new("L", (801, 600)), "PNG")) == "too_many_pixels"
 
 
+def test_a_wide_16_bit_grey_png_is_made_8_bit_before_it_is_shrunk():
+    photo = process_photo(encode(Image.new("I;16", (4000, 100), 40000), "PNG"))
+    assert (photo.width, photo.height) == (1600, 40)
+    assert close(opened(photo).getpixel((800, 20)), (156, 156, 156))  # 40000 / 256
+
+
 def test_oversized_upload_is_refused_before_opening(phone_jpeg):
     assert code_of(phone_jpeg + b"\0" * (MAX_BYTES + 1 - len(phone_jpeg))) == "too_large"
     assert code_of(bytes(MAX_BYTES + 1)) == "too_large"

@@ -71,6 +71,8 @@ def process_photo(data: bytes) -> Photo:
         raise PhotoError("too_many_pixels") from None
     except UNREADABLE:
         raise PhotoError("not_an_image") from None
+    if image.mode.startswith("I;16"):  # a 16-bit grey PNG, which Pillow cannot shrink: made 8-bit grey first
+        image = image.point(lambda value: value / 256).convert("L")
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     ImageOps.exif_transpose(image, in_place=True)
     image = _flatten(image)
