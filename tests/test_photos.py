@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from PIL import ExifTags, Image, JpegImagePlugin, PngImagePlugin, features
 
 from app.assessments import photos
-from app.assessments.photos import MAX_BYTES, MAX_PIXELS, MAX_SIDE, Photo, PhotoError, process_photo, read_limited
+from app.assessments.photos import (DECODE_PIXELS, MAX_BYTES, MAX_PIXELS, MAX_SIDE, Photo, PhotoError, process_photo,
+                                   read_limited)
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
@@ -287,6 +288,31 @@ def test_pixel_limit_is_inclusive(monkeypatch):
     monkeypatch.setattr(photos, "MAX_PIXELS", 800 * 600)
     assert process_photo(encode(Image.new("L", (800, 600)), "PNG")).width == 800
     assert code_of(encode(Image.new("L", (801, 600)), "PNG")) == "too_many_pixels"
+
+
+def test_what_decodes_only_whole_must_fit_the_decode_budget_and_is_refused_before_decoding():
+    # png_header's pixel data is junk: "not_an_image" shows that decoding was tried, "too_many_pixels" that it was not
+    assert DECODE_PIXELS < 7000 * 7000 < MAX_PIXELS
+    assert code_of(png_header(7000, 7000)) == "too_many_pixels"
+    assert code_of(png_header(4000, 4001)) == "too_many_pixels"
+    assert code_of(png_header(4000, 4000)) == "not_an_image"
+
+
+def test_a_jpeg_over_the_budget_is_decoded_at_a_scale_that_fits(monkeypatch):
+    # Twice the final size would decode 320x320 here: over the budget, so it is decoded at 1/4, 160x160.
+    monkeypatch.setattr(photos, "MAX_SIDE", 100)
+    monkeypatch.setattr(photos, "DECODE_PIXELS", 160 * 160)
+    decoded = []
+    load = JpegImagePlugin.JpegImageFile.load
+
+    def spy(image):
+        decoded.append(image.size)
+        return load(image)
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy)
+    photo = process_photo(encode(quartered((640, 640)), "JPEG"))
+    assert decoded[0] == (160, 160) and (photo.width, photo.height) == (100, 100)
+    assert red_corners(opened(photo)) == {"top-left"}
+    assert code_of(encode(quartered((640, 640)), "PNG")) == "too_many_pixels"
 
 
 def test_a_wide_16_bit_grey_png_is_made_8_bit_before_it_is_shrunk():

@@ -38,6 +38,8 @@ def bad_uploads():
         ("bom.jpg", jpeg_claiming(65000, 65000), TOO_MANY_PIXELS),
         ("bom.jpg", jpeg_claiming(8000, 8000), TOO_MANY_PIXELS),
         ("besar.jpg", jpeg + bytes(10 * 1024 * 1024 + 1 - len(jpeg)), TOO_LARGE),
+        # under the bomb limit, but a PNG is decoded whole: the reviewer's cheap upload that stalled a worker
+        ("layar.png", encode(Image.new("L", (7000, 7000)), "PNG"), TOO_MANY_PIXELS),
     ]
 
 

@@ -9,6 +9,10 @@ from PIL import Image, ImageOps
 MAX_BYTES = 10 * 1024 * 1024  # originals up to 10 MB
 MAX_SIDE = 1600  # stored photos: longest side at most 1,600 px
 MAX_PIXELS = 50_000_000  # refuse decompression bombs above this many pixels
+# The pixels one upload may decode, which bound the memory a worker needs for it. A JPEG is decoded at 1/2, 1/4
+# or 1/8 scale to fit, so every JPEG up to MAX_PIXELS passes; PNG, GIF, BMP and WebP cannot be, so theirs must
+# fit as they are (a screenshot does; a phone camera's photo is a JPEG).
+DECODE_PIXELS = 16_000_000
 QUALITY = 82
 # Pillow's own guard, set deliberately to our limit (it is process-wide): above it Pillow warns, which
 # process_photo turns into an error, and above twice it Pillow refuses to open the file at all.
@@ -83,15 +87,26 @@ def process_photo(data: bytes) -> Photo:
 
 
 def _decode(data):
-    image = Image.open(io.BytesIO(data), formats=FORMATS)  # reads the header only
+    # Twice the final size keeps the LANCZOS step that follows as sharp as a full decode; a JPEG whose next
+    # scale down is just under twice the final size would then decode too much, and is decoded nearer the final size.
+    image = _opened(data, sharpness=2)
+    if image.width * image.height > DECODE_PIXELS:
+        image = _opened(data, sharpness=1)
+    if image.width * image.height > DECODE_PIXELS:
+        raise PhotoError("too_many_pixels")
+    image.load()  # decode everything now, so a truncated file fails here
+    return image
+
+
+def _opened(data, sharpness):
+    """The image with its header read, and a JPEG set to decode at the smallest of its scales that is still
+    `sharpness` times the final size: `size` is then what decoding it makes."""
+    image = Image.open(io.BytesIO(data), formats=FORMATS)
     if image.width * image.height > MAX_PIXELS:
         raise PhotoError("too_many_pixels")
     scale = max(image.size) / MAX_SIDE
     if scale > 1:
-        # A JPEG can decode at 1/2, 1/4 or 1/8 size: a 50 MP photo then needs a quarter of the memory.
-        # Twice the final size keeps the LANCZOS step that follows as sharp as a full decode.
-        image.draft(None, (int(2 * image.width / scale), int(2 * image.height / scale)))
-    image.load()  # decode everything now, so a truncated file fails here
+        image.draft(None, (int(sharpness * image.width / scale), int(sharpness * image.height / scale)))
     return image
 
 
