@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from PIL import ExifTags, Image, JpegImagePlugin, PngImagePlugin, features
 
 from app.assessments import photos
-from app.assessments.photos import (DECODE_PIXELS, MAX_BYTES, MAX_PIXELS, MAX_SIDE, Photo, PhotoError, process_photo,
-                                   read_limited)
+from app.assessments.photos import (DECODE_PIXELS, MAX_BYTES, MAX_PER_ASSESSMENT, MAX_PER_QUESTION, MAX_PIXELS,
+                                   MAX_SIDE, Photo, PhotoError, check_room, process_photo, read_limited)
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
@@ -324,6 +324,15 @@ def test_a_wide_16_bit_grey_png_is_made_8_bit_before_it_is_shrunk():
 def test_oversized_upload_is_refused_before_opening(phone_jpeg):
     assert code_of(phone_jpeg + b"\0" * (MAX_BYTES + 1 - len(phone_jpeg))) == "too_large"
     assert code_of(bytes(MAX_BYTES + 1)) == "too_large"
+
+
+def test_check_room_refuses_one_photo_past_either_cap():
+    check_room(MAX_PER_QUESTION - 1, MAX_PER_ASSESSMENT - 1)
+    for on_question, in_assessment, code in ((MAX_PER_QUESTION, 0, "question_full"),
+                                             (0, MAX_PER_ASSESSMENT, "assessment_full")):
+        with pytest.raises(PhotoError) as raised:
+            check_room(on_question, in_assessment)
+        assert raised.value.code == code
 
 
 def test_photo_error_is_a_value_error_with_a_code():

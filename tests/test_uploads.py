@@ -1,18 +1,28 @@
 """Hostile uploads over HTTP: refused with a clear message and nothing kept, or kept as a clean JPEG."""
 import io
+import subprocess
+import sys
+import threading
 
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
 from app import ROOT
+from app.assessments import photo_routes, photos
 from app.assessments.models import Photo
+from app.auth.models import User
 from app.extensions import db
+from tests.conftest import Auth, answers
 from tests.test_photos import (LEAKS, PAYLOADS, SCRIPT, encode, jpeg_claiming, png_header, quartered,
                                red_corners, tagged_phone_jpeg, tagged_png, zip_of)
 
 NOT_AN_IMAGE = "Berkas ini bukan foto. Pilih gambar JPEG atau PNG."
 TOO_MANY_PIXELS = "Ukuran gambar terlalu besar untuk diproses."
 TOO_LARGE = "Foto terlalu besar: paling besar 10 MB."
+QUESTION_FULL = "Paling banyak 5 foto untuk satu pertanyaan. Hapus foto yang tidak perlu untuk menambah yang baru."
+ASSESSMENT_FULL = "Paling banyak 7 foto untuk satu penilaian. Hapus foto yang tidak perlu untuk menambah yang baru."
+BUSY = "Foto lain masih diproses. Tunggu sampai selesai, lalu kirim foto ini lagi."
+JPEG = encode(quartered((64, 48)), "JPEG")
 
 
 def bad_uploads():
@@ -111,3 +121,85 @@ def test_stored_photo_has_no_metadata_is_upright_and_served_as_jpeg_not_sniffed(
         assert served.status_code == 200 and served.data == stored
         assert served.headers["Content-Type"] == "image/jpeg"
         assert served.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def fragment_says(response, status, message, code="A1"):
+    """The reply is the question's photo list, with `message`, and `status`."""
+    body = response.get_data(as_text=True)
+    return (response.status_code, message in body, body.startswith(f'<div class="photos" id="photos-{code}">')) == (
+        status, True, True)
+
+
+def test_photos_are_capped_per_question_and_per_assessment(field, app, monkeypatch):
+    assessment_id, _ = field.start()
+    for _ in range(photos.MAX_PER_QUESTION):
+        assert post_photo(field, assessment_id, JPEG, "foto.jpg").status_code == 200
+    assert fragment_says(post_photo(field, assessment_id, JPEG, "foto.jpg"), 422, QUESTION_FULL)
+    assert photo_rows() == 5 and len(stored_files(app)) == 5
+    # the whole-section post without JavaScript: refused, and nothing of the section saved
+    refused = field.client.post(f"/assessments/{assessment_id}/sections/A", data={
+        "csrf_token": field.token, "A1": "yes", "photo-A1": (io.BytesIO(JPEG), "foto.jpg"), "go": "next"},
+        content_type="multipart/form-data")
+    assert refused.status_code == 422 and QUESTION_FULL in refused.get_data(as_text=True)
+    assert photo_rows() == 5 and answers(assessment_id) == {}
+    # removing one makes room again
+    first = db.session.scalars(select(Photo).order_by(Photo.created_at, Photo.id)).first()
+    field.client.post(f"/assessments/{assessment_id}/photos/{first.id}/delete",
+                      headers={"HX-Request": "true", "X-CSRFToken": field.token})
+    assert post_photo(field, assessment_id, JPEG, "foto.jpg").status_code == 200 and photo_rows() == 5
+    # the assessment's cap counts the photos of every question
+    monkeypatch.setattr(photos, "MAX_PER_ASSESSMENT", 7)
+    for _ in range(2):
+        assert post_photo(field, assessment_id, JPEG, "foto.jpg", code="B1").status_code == 200
+    assert fragment_says(post_photo(field, assessment_id, JPEG, "foto.jpg", code="C2"), 422, ASSESSMENT_FULL, "C2")
+    assert photo_rows() == 7 and len(stored_files(app)) == 7
+
+
+HOLD = """import fcntl, os, sys
+descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(descriptor, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_an_upload_while_another_process_uploads_for_the_user_is_told_to_wait(field, app):
+    """Another gunicorn worker holding the user's upload: a 429 with the message in the photo list. The lock
+    dies with its holder, even killed, so nothing is left to block the user."""
+    assessment_id, _ = field.start()
+    path = photo_routes.upload_lock_path(db.session.scalar(select(User.id).where(User.username == "fas.diwek")))
+    path.parent.mkdir(exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline() == b"held\n"
+        assert fragment_says(post_photo(field, assessment_id, JPEG, "foto.jpg"), 429, BUSY)
+        assert photo_rows() == 0 and stored_files(app) == []
+    finally:
+        holder.kill()
+        holder.wait()
+    assert post_photo(field, assessment_id, JPEG, "foto.jpg").status_code == 200 and photo_rows() == 1
+
+
+def test_a_second_upload_while_the_first_is_processed_is_told_to_wait(field, app, monkeypatch):
+    assessment_id, _ = field.start()
+    phone = app.test_client()  # the same facilitator's second request, on its own connection
+    Auth(phone).login("fas.diwek")
+    second = type(field)(phone, Auth(phone))
+    processing, release, replies = threading.Event(), threading.Event(), []
+    process = photo_routes.process_photo
+
+    def slow(data):
+        processing.set()
+        release.wait(30)
+        return process(data)
+    monkeypatch.setattr(photo_routes, "process_photo", slow)
+    first = threading.Thread(target=lambda: replies.append(post_photo(field, assessment_id, JPEG, "foto.jpg")))
+    first.start()
+    try:
+        assert processing.wait(30)
+        assert fragment_says(post_photo(second, assessment_id, JPEG, "foto.jpg", code="B1"), 429, BUSY, "B1")
+    finally:
+        release.set()
+        first.join(30)
+    assert replies[0].status_code == 200 and photo_rows() == 1
+    assert post_photo(second, assessment_id, JPEG, "foto.jpg", code="B1").status_code == 200 and photo_rows() == 2

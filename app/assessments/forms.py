@@ -7,6 +7,7 @@ from wtforms import DateField, FloatField, HiddenField, SelectMultipleField, Tex
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.assessments import photos
 from app.forms import BaseForm, choices, strip
 from app.i18n import today
 
@@ -28,7 +29,18 @@ PHOTO_ERRORS = {
     "too_large": _l("Foto terlalu besar: paling besar 10 MB."),
     "not_an_image": _l("Berkas ini bukan foto. Pilih gambar JPEG atau PNG."),
     "too_many_pixels": _l("Ukuran gambar terlalu besar untuk diproses."),
+    "question_full": _l("Paling banyak %(limit)s foto untuk satu pertanyaan. Hapus foto yang tidak perlu "
+                        "untuk menambah yang baru."),
+    "assessment_full": _l("Paling banyak %(limit)s foto untuk satu penilaian. Hapus foto yang tidak perlu "
+                          "untuk menambah yang baru."),
+    "busy": _l("Foto lain masih diproses. Tunggu sampai selesai, lalu kirim foto ini lagi."),
 }
+
+
+def photo_message(code):
+    """A refused photo's reason (a PhotoError code) in the user's language."""
+    limits = {"question_full": photos.MAX_PER_QUESTION, "assessment_full": photos.MAX_PER_ASSESSMENT}
+    return str(PHOTO_ERRORS[code]) % {"limit": format_decimal(limits.get(code, 0))}
 
 
 def answer_message(error):

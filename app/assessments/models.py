@@ -5,7 +5,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, Uuid, bindparam, select
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, Uuid, bindparam, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
@@ -234,6 +234,12 @@ class Photo(db.Model):
     @property
     def filename(self):
         return f"{self.assessment_id}/{self.id}.jpg"
+
+    @staticmethod
+    def counted(assessment_id):
+        """(question code, photos kept) for each question of the assessment that has any."""
+        return (select(Photo.question_code, func.count()).where(Photo.assessment_id == assessment_id)
+                .group_by(Photo.question_code))
 
 
 class Event(db.Model):

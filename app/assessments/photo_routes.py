@@ -1,16 +1,19 @@
 """Evidence photos: attach one to a question, remove it, and serve it to users who may see the assessment."""
+import fcntl
 import os
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from flask import abort, current_app, redirect, request, send_from_directory, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.access import role_required, scope
 from app.assessments import bp
 from app.assessments.context import Sheet, own_draft
-from app.assessments.forms import PHOTO_ERRORS
-from app.assessments.photos import PhotoError, process_photo, read_limited
+from app.assessments.forms import photo_message
+from app.assessments.models import Photo
+from app.assessments.photos import PhotoError, check_room, process_photo, read_limited
 from app.assessments.service import store_photo
 from app.auth.models import FACILITATOR
 from app.errors import render_error
@@ -26,11 +29,13 @@ def upload_photo(assessment_id, code):
     question = assessment.instrument.question(code)
     if question is None or not question.photo:
         return render_error(404, _("Pertanyaan %(code)s tidak menerima foto.", code=code))
-    error = save_photo(assessment, code, request.files.get(f"photo-{code}"))
+    with upload_lock() as held:
+        refused = save_photo(assessment, code, request.files.get(f"photo-{code}"), held)
+    error = photo_message(refused) if refused else None
     # Without htmx the whole section page comes back, with the error beside the question.
     sheet = Sheet(assessment, photo_errors={code: error} if error else None)
     return render("assessments/section.html", "photo_saved", question=question, sheet=sheet, error=error,
-                  section=assessment.instrument.section_of(code)), 422 if error else 200
+                  section=assessment.instrument.section_of(code)), REFUSED_STATUS.get(refused, 422) if error else 200
 
 
 @bp.post("/<uuid:assessment_id>/photos/<uuid:photo_id>/delete")
@@ -64,15 +69,46 @@ def photo(assessment_id, photo_id):
     return response
 
 
-def save_photo(assessment, code, upload):
-    """Process and store one uploaded photo; returns an error message, or None when it is kept."""
-    try:
-        processed = read_photo(upload)
-    except PhotoError as error:
-        return PHOTO_ERRORS[error.code]
-    store_photo(assessment, code, processed, photo_folder())
+REFUSED_STATUS = {"busy": 429}  # else 422
+
+
+def save_photo(assessment, code, upload, held):
+    """Check, process and store one uploaded photo (`held`: see upload_lock); returns why it was refused
+    (a PhotoError code), or None when it is kept."""
+    photos, refused = read_uploads(assessment, {code: upload}, held)
+    if refused:
+        return refused[code]
+    store_photo(assessment, code, photos[0][1], photo_folder())
     db.session.commit()
     return None
+
+
+@contextmanager
+def section_photos(assessment, section):
+    """The photos sent with a whole-section form post (no JavaScript), checked and processed but not stored:
+    ([(question code, Photo)], {question code: error message}). While the caller stores them, the user's
+    upload lock is still held, so the caps still hold."""
+    uploads = {q.code: request.files.get(f"photo-{q.code}") for q in section.questions if q.photo}
+    uploads = {code: upload for code, upload in uploads.items() if upload is not None and upload.filename}
+    with upload_lock() if uploads else nullcontext(True) as held:
+        photos, refused = read_uploads(assessment, uploads, held)
+        yield photos, {code: photo_message(reason) for code, reason in refused.items()}
+
+
+def read_uploads(assessment, uploads, held):
+    """Uploads {question code: file} checked against the caps and processed, the cheap checks first:
+    ([(question code, Photo)], {question code: PhotoError code}). Nothing is stored."""
+    photos, refused = [], {}
+    kept = dict(db.session.execute(Photo.counted(assessment.id)).all()) if uploads else {}
+    for code, upload in uploads.items():
+        try:
+            if not held:
+                raise PhotoError("busy")
+            check_room(kept.get(code, 0), sum(kept.values()) + len(photos))
+            photos.append((code, read_photo(upload)))
+        except PhotoError as error:
+            refused[code] = error.code
+    return photos, refused
 
 
 def read_photo(upload):
@@ -82,18 +118,28 @@ def read_photo(upload):
     return process_photo(read_limited(upload.stream))
 
 
-def read_section_photos(section):
-    """Photos sent with a whole-section form post (no JavaScript), processed but not stored yet:
-    ([(question code, Photo)], {question code: error message})."""
-    photos, errors = [], {}
-    for question in section.questions:
-        upload = request.files.get(f"photo-{question.code}")
-        if question.photo and upload is not None and upload.filename:
-            try:
-                photos.append((question.code, read_photo(upload)))
-            except PhotoError as error:
-                errors[question.code] = PHOTO_ERRORS[error.code]
-    return photos, errors
+@contextmanager
+def upload_lock():
+    """Whether this request holds the current user's upload lock, until the block ends: False while another
+    request of theirs holds it. One photo at a time per user bounds what one user makes the workers decode.
+    A lock on a file, so every gunicorn worker sees it, and the system frees it when its holder ends, even
+    when killed: nothing is left to expire."""
+    path = upload_lock_path(current_user.id)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = True
+        except BlockingIOError:
+            held = False
+        yield held
+    finally:
+        os.close(descriptor)  # which releases the lock
+
+
+def upload_lock_path(user_id):
+    return Path(current_app.instance_path, "uploading", f"{user_id}.lock")
 
 
 def photo_folder():

@@ -14,6 +14,10 @@ MAX_PIXELS = 50_000_000  # refuse decompression bombs above this many pixels
 # fit as they are (a screenshot does; a phone camera's photo is a JPEG).
 DECODE_PIXELS = 16_000_000
 QUALITY = 82
+# Photos kept per question and per assessment: enough pages of a document for each question, and a bound on
+# what one assessment can take of the disk whatever its instrument asks.
+MAX_PER_QUESTION = 5
+MAX_PER_ASSESSMENT = 50
 # Pillow's own guard, set deliberately to our limit (it is process-wide): above it Pillow warns, which
 # process_photo turns into an error, and above twice it Pillow refuses to open the file at all.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -24,7 +28,8 @@ UNREADABLE = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError,
 
 
 class PhotoError(ValueError):
-    """Why an upload is not an acceptable photo; `code` is one of: "too_large", "not_an_image", "too_many_pixels"."""
+    """Why an upload is not an acceptable photo; `code` is one of: "too_large", "not_an_image", "too_many_pixels",
+    "question_full", "assessment_full", and "busy" (another upload of the user's is still being processed)."""
 
     def __init__(self, code):
         super().__init__(code)
@@ -38,6 +43,14 @@ class Photo:
     jpeg: bytes
     width: int
     height: int
+
+
+def check_room(on_question, in_assessment):
+    """Refuse one more photo to a question that has `on_question` photos, in an assessment that has `in_assessment`."""
+    if on_question >= MAX_PER_QUESTION:
+        raise PhotoError("question_full")
+    if in_assessment >= MAX_PER_ASSESSMENT:
+        raise PhotoError("assessment_full")
 
 
 def read_limited(stream, limit=MAX_BYTES) -> bytes:

@@ -9,7 +9,7 @@ from app.assessments.context import (Sheet, can_edit, check_own_draft, client_st
                                      section_or_404, viewable)
 from app.assessments.forms import StartForm, answer_message
 from app.assessments.models import ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID, Assessment
-from app.assessments.photo_routes import photo_folder, read_section_photos
+from app.assessments.photo_routes import photo_folder, section_photos
 from app.assessments.forms import CONFLICT
 from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, parse_section,
                                      result_of, save_answer, save_note, save_section, server_stamp, start, transition)
@@ -85,10 +85,10 @@ def section(assessment_id, code):
     if request.method == "POST":
         check_own_draft(assessment)
         parsed, errors = parse_section(section, request.form)
-        photos, photo_errors = read_section_photos(section)
-        if not errors and not photo_errors:  # all or nothing: answers, notes and photos
-            save_section(assessment, section, parsed, request.form.get("notes"), photos, photo_folder())
-            return redirect(next_step(assessment, section, request.form.get("go")))
+        with section_photos(assessment, section) as (photos, photo_errors):
+            if not errors and not photo_errors:  # all or nothing: answers, notes and photos
+                save_section(assessment, section, parsed, request.form.get("notes"), photos, photo_folder())
+                return redirect(next_step(assessment, section, request.form.get("go")))
     sheet = Sheet(assessment, errors, photo_errors)
     return render_template("assessments/section.html", section=section, sheet=sheet), 422 if sheet.failed else 200
 
