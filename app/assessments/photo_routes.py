@@ -139,6 +139,7 @@ def upload_lock():
 
 
 def upload_lock_path(user_id):
+    """The file whose lock is a user's upload in progress."""
     return Path(current_app.instance_path, "uploading", f"{user_id}.lock")
 
 
