@@ -78,6 +78,11 @@ class Scope:
         """Assessments of the cooperatives in this user's area."""
         return Assessment.listing().where(self.district_clause())
 
+    def assessment_rows(self, *columns):
+        """A select of `columns` of the assessments in this user's area: rows, not objects, for a list."""
+        return (select(*columns).select_from(Assessment).join(Assessment.cooperative).join(Cooperative.village)
+                .join(Village.district).where(self.district_clause()))
+
     def assessment_or_404(self, assessment_id):
         return db.one_or_404(self.assessments().where(Assessment.id == assessment_id))
 

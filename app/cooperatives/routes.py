@@ -1,11 +1,12 @@
 """The cooperative list with active search, the profile page, and the admin's edit."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import or_
 
 from app.access import role_required, scope
 from app.assessments.models import Assessment
+from app.assessments.visits import visits
 from app.auth.models import ADMIN
 from app.cooperatives import bp
 from app.cooperatives.forms import BLANK_OFFICER_ROWS, CooperativeForm
@@ -21,7 +22,7 @@ PROFILE_FIELDS = ("name", "sk_ahu", "nib", "nik", "founded_on", "address", "phon
 @bp.get("/")
 @login_required
 def index():
-    """Cooperatives in the user's area; `q` filters by village or kecamatan name."""
+    """Cooperatives in the user's area with their visit status; `q` filters by village or kecamatan name."""
     q = request.args.get("q", "").strip()[:100]
     stmt = scope().cooperatives()
     if q:
@@ -29,16 +30,19 @@ def index():
                               District.name.icontains(q, autoescape=True)))
     page = db.paginate(stmt, page=request.args.get("page", 1, type=page_number),
                        per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
-    return render("cooperatives/index.html", "results", page=page, q=q)
+    shown = visits(scope(), [cooperative.id for cooperative in page.items], current_user.id)
+    return render("cooperatives/index.html", "results", page=page, q=q, visits=shown)
 
 
 @bp.get("/<int:cooperative_id>")
 @login_required
 def show(cooperative_id):
-    """A cooperative's profile, its pengurus and pengawas, and its assessments with their scores."""
+    """A cooperative's profile, visit status, pengurus and pengawas, and its assessments with their scores."""
     cooperative = scope().cooperative_or_404(cooperative_id)
     assessments = db.session.scalars(scope().assessments().where(Assessment.cooperative_id == cooperative.id))
-    return render_template("cooperatives/show.html", cooperative=cooperative, assessments=assessments.all())
+    visit = visits(scope(), [cooperative.id], current_user.id)[cooperative.id]
+    return render_template("cooperatives/show.html", cooperative=cooperative, assessments=assessments.all(),
+                           visit=visit)
 
 
 @bp.route("/<int:cooperative_id>/edit", methods=["GET", "POST"])
