@@ -131,8 +131,9 @@ ROUTES = {
     "/assessments/new/<int:cooperative_id>": [
         Case((LOGIN, 200, 403, 403, 404, 403), shows=True),
         Case((LOGIN, 404, 403, 403, 404, 403), "foreign", area=FOREIGN),
+        Case((LOGIN, 422, 403, 403, 404, 403), "a draft is open, another not confirmed", method="POST"),
         Case((LOGIN, Redirect("/assessments/*/sections/A"), 403, 403, 404, 403), "empty form: today's visit",
-             method="POST")],
+             data={"another": "y"}, method="POST")],
     "/assessments/prepare/<int:cooperative_id>": [Case((LOGIN, 200, 403, 403, 404, 403))],
     "/assessments/sync": [Case((LOGIN, 200, 403, 403, 200, 403))],
 

@@ -26,7 +26,7 @@ def held_answers(path):
 
 @SQLITE_ONLY
 def test_backup_is_consistent_while_answers_are_saved(field, runner, tmp_path):
-    assessments = [field.start()[0] for _ in range(3)]
+    assessments = [field.start(another="y")[0] for _ in range(3)]  # three visits of one cooperative, confirmed
     planned = {(uuid.UUID(a), q.code): BEST[q.code] for a in assessments for q in INSTRUMENT.questions}
     acknowledged = {}  # (assessment, question) -> value, once the server said "saved"
     errors = []

@@ -51,7 +51,7 @@ CHANGES = {
     "/assessments/<uuid:assessment_id>/submit": Change(
         "facilitator", {"assessment_id": lambda area: area.assessments["complete"]}),
     "/assessments/new/<int:cooperative_id>": Change(
-        "facilitator", data={"id": lambda area: str(uuid.uuid4()), "visit_date": "2025-10-14"}),
+        "facilitator", data={"id": lambda area: str(uuid.uuid4()), "visit_date": "2025-10-14", "another": "y"}),
     "/assessments/sync": Change("facilitator", json=lambda area: {"ops": [{
         "seq": 1, "type": "note", "assessment": str(area.assessments["draft"]), "section": "B", "text": "x", "ts": 1}]}),
     "/auth/login": Change("anonymous", data={"username": "fas.diwek", "password": PASSWORD}),

@@ -793,9 +793,10 @@ def test_assessment_start(world):
     @given(data=form({"id": st.one_of(st.uuids().map(str), junk), "visit_date": plausible("2025-10-14", "2999-01-01"),
                       "present": junk, "others": plausible("Pak Slamet\nBu Sri"),
                       "latitude": plausible("-7.59", "91", "nan"), "longitude": plausible("112.23", "-181"),
-                      "accuracy_m": plausible("20", "-1", "100001")}))
-    @example(data={"id": str(uuid.uuid4()), "visit_date": "2025-10-14", "latitude": "NaN", "longitude": "inf"})
-    @example(data={"id": str(uuid.uuid4()), "visit_date": "2025-10-14", "others": "Bu\x00Sri"})
+                      "accuracy_m": plausible("20", "-1", "100001"), "another": plausible("y")}))
+    @example(data={"id": str(uuid.uuid4()), "visit_date": "2025-10-14", "latitude": "NaN", "longitude": "inf",
+                   "another": "y"})
+    @example(data={"id": str(uuid.uuid4()), "visit_date": "2025-10-14", "others": "Bu\x00Sri", "another": "y"})
     def run(data):
         count_case(world)
         before = rows(*tables)

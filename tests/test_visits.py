@@ -1,22 +1,28 @@
-"""Each cooperative's visit in the cooperative list and page: status, last score, "Lanjutkan draf"."""
+"""Each cooperative's visit in the cooperative list and page (status, last score, "Lanjutkan draf"), and a
+second open draft of one cooperative started only when the facilitator confirms it."""
 import re
 import uuid
 from datetime import date
 
 import pytest
 from babel.numbers import format_decimal
-from sqlalchemy import event, select
+from playwright.sync_api import expect
+from sqlalchemy import event, func, select
 
-from app.assessments.models import Assessment
+from app.assessments.models import Assessment, Event
 from app.assessments.service import parse_answer, save_answer, start, transition
 from app.auth.models import FACILITATOR, User
 from app.cooperatives.models import Cooperative
 from app.extensions import db
-from app.instruments.models import publish
+from app.instruments.models import InstrumentVersion, publish
 from app.regions.models import Village
-from tests.conftest import BEST, DIWEK, INSTRUMENT, SOURCE, add_user
+from tests.conftest import BEST, DIWEK, INSTRUMENT, SOURCE, WONOSALAM, add_user, assessment
 
 ROLES = ("fas.diwek", "supervisor", "dinas")  # everyone who sees Diwek's cooperatives
+CONFIRM = "Ya, mulai penilaian baru untuk koperasi ini"
+REFUSED = ("Penilaian baru belum dimulai karena koperasi ini sudah punya penilaian yang belum dikirim. "
+           "Lanjutkan penilaian itu, atau centang kotak ini untuk memulai penilaian baru.")
+WARNING = "Koperasi ini sudah punya penilaian yang belum dikirim."
 
 
 def answers_with(no):
@@ -175,3 +181,145 @@ def test_the_list_reads_every_rows_visit_in_one_query(visits, client, auth):
         event.remove(db.engine, "before_cursor_execute", count)
     assert visited == len(statements)
     assert sum("row_number() OVER" in s for s in statements) == 1
+
+
+# --- Starting a second draft of one cooperative --------------------------------------------------
+
+def counts():
+    db.session.expire_all()
+    return (db.session.scalar(select(func.count()).select_from(Assessment)),
+            db.session.scalar(select(func.count()).select_from(Event)))
+
+
+def test_a_second_draft_is_started_only_when_the_facilitator_confirms(field):
+    cooperative = field.cooperative()
+    assert WARNING not in field.client.get(f"/assessments/new/{cooperative}").get_data(as_text=True)
+    first, started = field.start()
+    assert started.status_code == 302
+    _, retried = field.start(first)  # a retried start finds its own draft and asks nothing
+    assert retried.status_code == 302 and counts()[0] == 1
+
+    page = field.client.get(f"/assessments/new/{cooperative}").get_data(as_text=True)
+    warning = re.search(r'<section class="flash warning" id="open-drafts">(.*?)</section>', page, re.S).group(1)
+    assert WARNING in warning and "Draf · kunjungan 14 Oktober 2025 · oleh Anda" in text(warning)
+    assert buttons(warning) == {"Lanjutkan draf": f"/assessments/{first}/sections/A"}
+    assert re.search(r'<input id="another" name="another" required type="checkbox" value="y">', page)
+
+    before = counts()
+    second, refused = field.start(visit_date="2025-10-13", others="Pak Budi\nBu Sri", latitude="-7.5921",
+                                  longitude="112.2340", accuracy_m="12")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and REFUSED in html and WARNING in html
+    assert re.search(r'name="visit_date"[^>]* value="2025-10-13"', html) and ">\r\nPak Budi\nBu Sri</textarea>" in html
+    assert 'name="latitude" value="-7.5921"' in html
+    assert counts() == before and assessment(second) is None
+
+    _, confirmed = field.start(second, visit_date="2025-10-13", others="Pak Budi", another="y")
+    assert confirmed.status_code == 302 and confirmed.location == f"/assessments/{second}/sections/A"
+    made = assessment(second)
+    assert (made.status, made.visit_date, made.attendees) == ("draft", date(2025, 10, 13), ["Pak Budi"])
+    assert counts()[0] == 2
+
+
+def test_a_returned_assessment_is_an_open_draft_too(field):
+    first, _ = field.start()
+    db.session.execute(Assessment.__table__.update().values(status="returned"))
+    db.session.commit()
+    second, refused = field.start()
+    assert refused.status_code == 422 and REFUSED in refused.get_data(as_text=True) and assessment(second) is None
+    page = field.client.get(f"/assessments/new/{field.cooperative()}").get_data(as_text=True)
+    assert "Dikembalikan · kunjungan 14 Oktober 2025 · oleh Anda" in text(page)
+    assert buttons(page.split('id="open-drafts"')[1].split("</section>")[0]) == {
+        "Lanjutkan draf": f"/assessments/{first}/sections/A"}
+    db.session.execute(Assessment.__table__.update().values(status="submitted"))
+    db.session.commit()  # submitted: no longer open, so a new start asks nothing
+    assert field.start()[1].status_code == 302
+
+
+def test_another_facilitators_draft_is_shown_but_not_continued(field, client, auth):
+    add_user("fas.diwek2", FACILITATOR, (DIWEK,))
+    db.session.commit()
+    auth.login("fas.diwek2")
+    colleague_token = auth.token("/assessments/")
+    theirs = str(uuid.uuid4())
+    response = client.post(f"/assessments/new/{field.cooperative()}", data={
+        "csrf_token": colleague_token, "id": theirs, "visit_date": "2025-10-14"})
+    assert response.status_code == 302 and assessment(theirs).facilitator.username == "fas.diwek2"
+
+    auth.login("fas.diwek")
+    field.token = auth.token("/assessments/")
+    row = list_rows(client.get(f"/cooperatives/?q={cooperative_village(field)}").get_data(as_text=True))[
+        field.cooperative()]
+    assert visit_text(row) == "Draf · oleh Fas.Diwek2" and buttons(row) == {}
+    page = client.get(f"/assessments/new/{field.cooperative()}").get_data(as_text=True)
+    warning = page.split('id="open-drafts"')[1].split("</section>")[0]
+    assert "Draf · kunjungan 14 Oktober 2025 · oleh Fas.Diwek2" in text(warning) and "Lanjutkan draf" not in warning
+    assert buttons(warning) == {"Lihat penilaian itu": f"/assessments/{theirs}"}
+    assert client.get(f"/assessments/{theirs}").status_code == 200  # the colleague's draft can be read
+
+    mine, refused = field.start()
+    assert refused.status_code == 422 and REFUSED in refused.get_data(as_text=True) and assessment(mine) is None
+    _, confirmed = field.start(mine, another="y")
+    assert confirmed.status_code == 302 and assessment(mine).facilitator.username == "fas.diwek"
+
+
+def cooperative_village(field):
+    return db.session.scalar(select(Village.name).join(Cooperative, Cooperative.village_code == Village.code)
+                             .where(Cooperative.id == field.cooperative()))
+
+
+def test_an_offline_start_is_applied_although_a_draft_is_open(field):
+    """The phone asked on the page it prepared; the outbox's start cannot ask again, so sync applies it."""
+    field.start()
+    offline = str(uuid.uuid4())
+    response = field.client.post("/assessments/sync", headers={"X-CSRFToken": field.token}, json={"ops": [{
+        "seq": 1, "type": "start", "assessment": offline, "cooperative": field.cooperative(),
+        "version": db.session.scalar(select(InstrumentVersion.id)), "visit_date": "2025-10-14", "attendees": [],
+        "ts": 1000}]})
+    assert response.get_json()["results"] == [{"seq": 1, "ok": True}]
+    assert assessment(offline).status == "draft" and counts()[0] == 2
+
+
+def test_starting_is_still_only_for_the_facilitators_own_kecamatan(field):
+    _, response = field.start(cooperative_id=field.cooperative(WONOSALAM), another="y")
+    assert response.status_code == 404 and counts()[0] == 0
+
+
+# --- On the phone ------------------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_a_facilitator_continues_a_draft_from_the_list_in_one_tap(page, live_server, shot):
+    from tests.test_browser import no_horizontal_scroll, publish_default_instrument, small_touch_targets, start_assessment
+
+    publish_default_instrument(live_server)
+    draft = start_assessment(page, live_server)
+    page.get_by_role("link", name="Koperasi", exact=True).click()
+    page.get_by_label("Cari nama desa/kelurahan atau kecamatan").fill("cukir")
+    page.get_by_role("button", name="Cari").click()
+    row = page.locator("#results .cards li").filter(has_text="Cukir")
+    expect(row.locator(".visit")).to_have_text("Draf")
+    assert small_touch_targets(page) == [] and no_horizontal_scroll(page)
+    shot(page, "list-with-draft")
+
+    row.get_by_role("link", name="Lanjutkan draf").click()  # one tap to the draft's first question
+    expect(page).to_have_url(f"{live_server.url}/assessments/{draft}/sections/A")
+    expect(page.locator("#q-A1")).to_be_visible()
+
+    page.goto(live_server.url + "/cooperatives/?q=cukir")
+    page.locator("#results .cards li").filter(has_text="Cukir").get_by_role("link", name="Mulai penilaian").click()
+    expect(page.locator("#open-drafts")).to_contain_text(WARNING)
+    expect(page.locator("#open-drafts")).to_contain_text("oleh Anda")
+    assert small_touch_targets(page) == [] and no_horizontal_scroll(page)
+    shot(page, "start-warns")
+    page.get_by_role("button", name="Mulai penilaian").click()  # not ticked: the phone does not send it
+    page.wait_for_timeout(300)
+    assert "/assessments/new/" in page.url
+    with live_server.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Assessment)) == 1
+
+    page.get_by_label(CONFIRM).check()
+    page.get_by_role("button", name="Mulai penilaian").click()
+    expect(page).to_have_url(re.compile(r"/assessments/[0-9a-f-]{36}/sections/A$"))
+    assert uuid.UUID(page.url.split("/")[-3]) != draft
+    with live_server.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Assessment)) == 2

@@ -3,7 +3,7 @@ import uuid
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, FloatField, HiddenField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, DateField, FloatField, HiddenField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -58,9 +58,13 @@ class StartForm(BaseForm):
     latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(validators=[Optional(), NumberRange(-180, 180)])
     accuracy_m = FloatField(validators=[Optional(), NumberRange(0, 100_000)])
+    another = BooleanField(_l("Ya, mulai penilaian baru untuk koperasi ini"))
 
-    def __init__(self, cooperative, **kwargs):
+    def __init__(self, cooperative, open_drafts=(), **kwargs):
+        """`open_drafts`: the cooperative's open assessments, which a start from the page must confirm.
+        An offline start (sync) passes none: its page asked, with the drafts known when it was prepared."""
         super().__init__(**kwargs)
+        self.open_drafts = open_drafts
         self.present.choices = choices((label, label) for label in officer_labels(cooperative))
         if not self.id.data:
             self.id.data = str(uuid.uuid4())  # without JavaScript; the page's script replaces it
@@ -80,6 +84,17 @@ class StartForm(BaseForm):
     def validate_visit_date(self, field):
         if field.data and field.data > today():
             raise ValidationError(_l("Tanggal kunjungan tidak boleh di masa depan."))
+
+    def validate_another(self, field):
+        if self.other_drafts and not field.data:
+            raise ValidationError(_l("Penilaian baru belum dimulai karena koperasi ini sudah punya penilaian yang "
+                                     "belum dikirim. Lanjutkan penilaian itu, atau centang kotak ini untuk "
+                                     "memulai penilaian baru."))
+
+    @property
+    def other_drafts(self):
+        """The open drafts besides this form's own assessment (a retried start finds its own)."""
+        return [draft for draft in self.open_drafts if str(draft.id) != str(self.id.data)]
 
     def attendees(self):
         others = (line.strip() for line in (self.others.data or "").splitlines())

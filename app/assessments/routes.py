@@ -13,6 +13,7 @@ from app.assessments.photo_routes import photo_folder, section_photos
 from app.assessments.forms import CONFLICT
 from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, parse_section,
                                      result_of, save_answer, save_note, save_section, server_stamp, start, transition)
+from app.assessments.visits import open_drafts
 from app.assessments.workflow import NotAllowed
 from app.auth.models import FACILITATOR
 from app.errors import render_error
@@ -46,7 +47,7 @@ def new(cooperative_id):
     version = version_in_use(db.session, current_app.config["INSTRUMENT"])
     if version is None:
         return render_error(503, _("Belum ada instrumen penilaian yang diterbitkan. Hubungi Dinas."))
-    form = StartForm(cooperative)
+    form = StartForm(cooperative, open_drafts(scope(), cooperative.id))
     if form.validate_on_submit():
         try:
             assessment = start(form.id.data, cooperative, current_user, version, visit_date=form.visit_date.data,

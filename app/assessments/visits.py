@@ -1,4 +1,4 @@
-"""A cooperative's visits as the cooperative list and page show them."""
+"""A cooperative's visits as the cooperative list and page show them, and the open drafts a new start asks about."""
 import uuid
 from dataclasses import dataclass
 
@@ -82,3 +82,9 @@ def _statement(scope):
 
 _STATEMENTS = {}  # kind of area -> the statement of visits(), built by _statement
 
+
+def open_drafts(scope, cooperative_id):
+    """The cooperative's assessments still open (draft or returned) in `scope`, newest first: a new start
+    for the same cooperative asks before it makes another."""
+    return db.session.scalars(scope.assessments().where(
+        Assessment.cooperative_id == cooperative_id, Assessment.status.in_(EDITABLE))).all()
