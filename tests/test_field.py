@@ -2,9 +2,11 @@
 a slow network, losing signal after starting, a session that ends, a wrong clock, a shared phone."""
 import re
 import time
+import uuid
 from threading import Event
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from app.assessments.models import Assessment
@@ -36,7 +38,13 @@ def tap_quickly(page, answers):
 
 
 def drained(page, seconds=40):
-    return eventually(page, lambda: page.evaluate(OUTBOX_SIZE) == 0, seconds=seconds)
+    """Whether the outbox empties (the page may reload meanwhile: a submit sent reloads its summary)."""
+    def empty():
+        try:
+            return page.evaluate(OUTBOX_SIZE) == 0
+        except PlaywrightError:
+            return False
+    return eventually(page, empty, seconds=seconds)
 
 
 def kept_urls(page):
@@ -88,8 +96,6 @@ def test_six_answers_tapped_quickly_then_the_tab_closed_are_all_kept(page, live_
     again.goto(f"{live_server.url}/assessments/{assessment_id}/sections/A")
     assert drained(again)
     assert saved_answers(live_server, assessment_id) == FIELD_ANSWERS["A"] and rows(live_server, assessment_id) == 6
-    for code, value in FIELD_ANSWERS["A"].items():
-        expect(again.locator(f"#q-{code} input[value='{value}']")).to_be_checked()
 
 
 # --- Logging in on a slow network ----------------------------------------------------------------
@@ -152,15 +158,36 @@ def test_an_ended_session_keeps_the_outbox_asks_to_log_in_and_sends_after(page, 
 
 # --- Started with signal, then the signal goes ---------------------------------------------------
 
-def test_a_visit_started_with_signal_goes_on_when_the_signal_drops(page, live_server, shot):
+def camera_photo(path):
+    """A 12 MP photo as a phone camera writes it: 4,000 x 3,000 px of fine texture (3.7 MB), with EXIF."""
+    from PIL import Image, ImageFilter
+    noise = Image.effect_noise((4000, 3000), 64).filter(ImageFilter.GaussianBlur(1))
+    picture = Image.merge("RGB", (noise, Image.linear_gradient("L").resize((4000, 3000)), noise.rotate(180)))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Samsung", "Galaxy A05"  # Make, Model
+    exif[0x8825] = {1: "S", 2: (7.0, 35.0, 31.0), 3: "E", 4: (112.0, 14.0, 2.0)}  # GPS: Cukir
+    picture.save(path, "JPEG", quality=92, exif=exif)
+    return path
+
+
+def test_a_visit_started_with_signal_goes_on_when_the_signal_drops(page, live_server, shot, tmp_path):
+    from PIL import Image
+    from app.assessments.models import Event, Photo
+
     publish_default_instrument(live_server)
+    live_server.app.config["PHOTO_FOLDER"] = str(tmp_path / "photos")
     assessment_id = start_assessment(page, live_server)
     controlled_by_the_worker(page)
     for code, value in FIELD_ANSWERS["A"].items():
         answer(page, code, value)
     # every section of the visit and its summary are kept on the phone once it is opened
     assert eventually(page, lambda: sum(str(assessment_id) in url for url in kept_urls(page)) == 9)
+    uploads = []
+    page.on("request", lambda request: uploads.append(len(request.post_data_buffer or b""))
+            if "/photos/A1" in request.url else None)
     no_signal(page)
+    page.locator("#q-A1 input[type=file]").set_input_files(camera_photo(tmp_path / "akta.jpg"))
+    expect(page.locator("#photos-A1")).to_contain_text(re.compile(r"Foto menunggu dikirim \(\d+ KB\)"))
     entered = dict(FIELD_ANSWERS["A"])
     for section in "BCDEFGH":
         page.get_by_role("button", name="Simpan dan").click()
@@ -172,11 +199,32 @@ def test_a_visit_started_with_signal_goes_on_when_the_signal_drops(page, live_se
     page.locator("#step-A").click()  # the kept copy of A shows what was saved after it was kept
     for code, value in FIELD_ANSWERS["A"].items():
         expect(page.locator(f"#q-{code} input[value='{value}']")).to_be_checked()
-    expect(page.locator("#outbox")).to_have_text("38 jawaban belum terkirim; dikirim otomatis saat ada sinyal.")
+    expect(page.locator("#photos-A1")).to_contain_text("Foto menunggu dikirim")
+    expect(page.locator("#outbox")).to_have_text(
+        "38 jawaban dan 1 foto belum terkirim; dikirim otomatis saat ada sinyal.")
+
+    page.get_by_role("link", name="Ringkasan").click()  # the summary counts what waits on the phone
+    for section in "ABCDEFGH":
+        expect(page.locator(f"#score-{section} td").last).to_have_text("100%")
+    expect(page.locator(".missing")).to_be_hidden()
+    expect(page.locator(".total")).to_have_text("Skor dihitung setelah jawaban terkirim.")
+    shot(page, "summary-offline")
+    page.get_by_role("button", name="Kirim ke supervisor").click()
+    expect(page.get_by_text("Akan dikirim ke supervisor saat ada sinyal.")).to_be_visible()
     assert rows(live_server, assessment_id) == 6
+
     signal_back(page)
     assert drained(page)
     assert saved_answers(live_server, assessment_id) == entered and rows(live_server, assessment_id) == 44
+    assert uploads and max(uploads) <= 400 * 1024
+    with live_server.app.app_context():
+        visit = db.session.get(Assessment, assessment_id)
+        (photo,) = db.session.scalars(db.select(Photo))
+        submits = db.session.scalars(db.select(Event).filter_by(assessment_id=assessment_id, action="submit")).all()
+        assert visit.status == "submitted" and len(submits) == 1 and db.session.query(Assessment).count() == 1
+        assert photo.question_code == "A1" and max(photo.width, photo.height) == 1600
+        stored = Image.open(tmp_path / "photos" / photo.filename)
+        assert stored.size == (1600, 1200) and not stored.getexif()
 
 
 def test_the_home_screen_app_opens_without_signal_on_a_kept_page(page, live_server):
@@ -286,3 +334,48 @@ def test_a_wrong_phone_clock_never_hides_what_stands(page, browser, browser_cont
     with live_server.app.app_context():
         assert db.session.get(Assessment, assessment_id).facilitator == db.session.scalar(
             db.select(User).filter_by(username="fas.diwek"))
+
+
+# --- The browser is closed mid-form, without signal ------------------------------------------------
+
+def test_a_browser_closed_mid_form_offline_keeps_and_later_sends_every_answer(
+        playwright, live_server, tmp_path, browser_type_launch_args, browser_context_args):
+    """A persistent profile, as on the phone: the browser process ends and starts again, still offline."""
+    profile = tmp_path / "profile"
+
+    def phone():
+        device = {key: value for key, value in browser_context_args.items() if key != "default_browser_type"}
+        context = playwright.chromium.launch_persistent_context(profile, **browser_type_launch_args, **device)
+        return context, context.pages[0] if context.pages else context.new_page()
+
+    publish_default_instrument(live_server)
+    context, page = phone()
+    page.goto(live_server.url + "/auth/login")
+    page.get_by_label("Nama pengguna").fill("fas.diwek")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_label("Ingat saya di perangkat ini").check()
+    page.get_by_role("button", name="Masuk").click()
+    page.goto(live_server.url + "/cooperatives/?q=cukir")
+    page.locator("#results .cards a").first.click()
+    page.get_by_role("link", name="Mulai penilaian").click()
+    page.get_by_role("button", name="Mulai penilaian").click()
+    expect(page).to_have_url(re.compile(r"/sections/A$"))
+    assessment_id = uuid.UUID(page.url.split("/")[-3])
+    controlled_by_the_worker(page)
+    assert eventually(page, lambda: sum(str(assessment_id) in url for url in kept_urls(page)) == 9)
+    no_signal(page)
+    for code, value in FIELD_ANSWERS["A"].items():
+        tap(page, code, value, QUEUED)
+    context.close()  # the browser process ends
+
+    context, page = phone()
+    no_signal(page)
+    page.goto(f"{live_server.url}/assessments/{assessment_id}/sections/A")
+    for code, value in FIELD_ANSWERS["A"].items():
+        expect(page.locator(f"#q-{code} input[value='{value}']")).to_be_checked()
+        expect(page.locator(f"#status-{code}")).to_have_text(QUEUED)
+    assert rows(live_server, assessment_id) == 0
+    signal_back(page)
+    assert drained(page)
+    assert saved_answers(live_server, assessment_id) == FIELD_ANSWERS["A"] and rows(live_server, assessment_id) == 6
+    context.close()

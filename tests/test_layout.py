@@ -70,7 +70,7 @@ def test_manifest_and_service_worker_make_the_app_installable(client):
 
 
 def test_the_javascript_is_one_small_module():
-    """Everything the app adds to htmx, service worker included, in one file under 10 KB gzip."""
+    """Everything the app adds to htmx, service worker and outbox included, in one file under 12 KB gzip."""
     scripts = sorted(path.name for path in (ROOT / "app" / "static").glob("*.js"))
     assert scripts == ["app.js", "htmx.min.js"]
-    assert len(gzip.compress((ROOT / "app" / "static" / "app.js").read_bytes(), 9)) <= 10 * 1024
+    assert len(gzip.compress((ROOT / "app" / "static" / "app.js").read_bytes(), 9)) <= 12 * 1024

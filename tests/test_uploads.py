@@ -3,6 +3,7 @@ import io
 import subprocess
 import sys
 import threading
+import uuid
 
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
@@ -203,3 +204,23 @@ def test_a_second_upload_while_the_first_is_processed_is_told_to_wait(field, app
         first.join(30)
     assert replies[0].status_code == 200 and photo_rows() == 1
     assert post_photo(second, assessment_id, JPEG, "foto.jpg", code="B1").status_code == 200 and photo_rows() == 2
+
+
+def test_a_photo_sent_again_from_the_outbox_is_kept_once(field, app):
+    """app.js names each photo it queues; a second send of it (its first reply was lost) adds nothing."""
+    assessment_id, _ = field.start()
+    other_id, _ = field.start()
+    photo_id = "5d7c4c62-0f5e-4a8e-9a43-3f1b2c7d9e10"
+    jpeg = tagged_phone_jpeg(1, (800, 600))
+
+    def send(to=assessment_id, given=photo_id):
+        return field.client.post(f"/assessments/{to}/photos/A1", content_type="multipart/form-data",
+                                 data={"photo-A1": (io.BytesIO(jpeg), "foto.jpg"), "photo_id": given},
+                                 headers={"HX-Request": "true", "X-CSRFToken": field.token})
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 200 and "Foto 1" in again.get_data(as_text=True)
+    assert photo_rows() == 1 and str(db.session.scalar(select(Photo.id))) == photo_id
+    # an id taken by another assessment, or the nil id, is not the phone's to give: a new one is used
+    assert send(to=other_id).status_code == 200 and send(given=str(uuid.UUID(int=0))).status_code == 200
+    ids = set(db.session.scalars(select(Photo.id)))
+    assert len(ids) == 3 and uuid.UUID(int=0) not in ids

@@ -1,6 +1,7 @@
 """Evidence photos: attach one to a question, remove it, and serve it to users who may see the assessment."""
 import fcntl
 import os
+import uuid
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -29,8 +30,12 @@ def upload_photo(assessment_id, code):
     question = assessment.instrument.question(code)
     if question is None or not question.photo:
         return render_error(404, _("Pertanyaan %(code)s tidak menerima foto.", code=code))
-    with upload_lock() as held:
-        refused = save_photo(assessment, code, request.files.get(f"photo-{code}"), held)
+    photo_id = sent_photo_id()
+    if photo_id is not None and any(p.id == photo_id for p in assessment.photos):
+        refused = None  # the phone sent this photo before, and its reply was lost: it is kept once
+    else:
+        with upload_lock() as held:
+            refused = save_photo(assessment, code, request.files.get(f"photo-{code}"), held, photo_id)
     error = photo_message(refused) if refused else None
     # Without htmx the whole section page comes back, with the error beside the question.
     sheet = Sheet(assessment, photo_errors={code: error} if error else None)
@@ -72,13 +77,24 @@ def photo(assessment_id, photo_id):
 REFUSED_STATUS = {"busy": 429}  # else 422
 
 
-def save_photo(assessment, code, upload, held):
-    """Check, process and store one uploaded photo (`held`: see upload_lock); returns why it was refused
-    (a PhotoError code), or None when it is kept."""
+def sent_photo_id():
+    """The id the phone gave an upload from its outbox (app.js), unless it is no UUID or already taken."""
+    try:
+        photo_id = uuid.UUID(request.form.get("photo_id", ""))
+    except ValueError:
+        return None
+    photo = db.session.get(Photo, photo_id)
+    taken = photo is not None and photo.assessment_id != request.view_args["assessment_id"]
+    return None if taken or not photo_id.int else photo_id
+
+
+def save_photo(assessment, code, upload, held, photo_id=None):
+    """Check, process and store one uploaded photo (`held`: see upload_lock) under `photo_id` if given;
+    returns why it was refused (a PhotoError code), or None when it is kept."""
     photos, refused = read_uploads(assessment, {code: upload}, held)
     if refused:
         return refused[code]
-    store_photo(assessment, code, photos[0][1], photo_folder())
+    store_photo(assessment, code, photos[0][1], photo_folder(), photo_id)
     db.session.commit()
     return None
 

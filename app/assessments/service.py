@@ -173,9 +173,9 @@ def save_section(assessment, section, parsed, notes, photos, folder):
     db.session.commit()
 
 
-def store_photo(assessment, question_code, photo, folder):
+def store_photo(assessment, question_code, photo, folder, photo_id=None):
     """Keep a processed photo: the JPEG under `folder`, its row in the session (the caller commits)."""
-    row = Photo(id=uuid.uuid4(), assessment_id=assessment.id, question_code=question_code,
+    row = Photo(id=photo_id or uuid.uuid4(), assessment_id=assessment.id, question_code=question_code,
                 width=photo.width, height=photo.height, size=len(photo.jpeg))
     path = Path(folder) / row.filename
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -223,9 +223,11 @@
         var count = document.getElementById("outbox"), last = panel.querySelector("[data-last]"),
           lang = document.documentElement.lang, offline = navigator.onLine === false,
           answers = ops.filter(function (op) { return op.type === "answer"; }).length,
+          photos = ops.filter(function (op) { return op.type === "photo"; }).length,
           sent = Number(localStorage.getItem("siapkop-sent-" + me()));
-        count.hidden = answers === 0;
-        count.textContent = count.dataset.message.replace("{n}", answers.toLocaleString(lang));
+        count.hidden = answers + photos === 0;
+        count.textContent = (photos ? count.dataset.photos : count.dataset.message)
+          .replace("{n}", answers.toLocaleString(lang)).replace("{p}", photos.toLocaleString(lang));
         panel.querySelector("[data-offline]").hidden = !offline;
         last.hidden = !sent;
         if (sent) {
@@ -247,9 +249,14 @@
       if (flushing || loginNeeded || !me()) return;
       flushing = true;
       writing.then(pending).then(function (ops) {
-        var now = Date.now(), ready = ops.filter(function (op) { return !(now - (sending[op.seq] || 0) < 15000); }),
-          batch = ready.slice(0, 200);
+        // In turn: changes (a visit's start first), then photos, then submits, so a submit is judged
+        // on everything made before it.
+        var now = Date.now(), changes = [], photos = [], submits = [], batch,
+          ready = ops.filter(function (op) { return !(now - (sending[op.seq] || 0) < 15000); });
+        ready.forEach(function (op) { (op.type === "photo" ? photos : op.type === "submit" ? submits : changes).push(op); });
+        batch = (changes.length ? changes : submits).slice(0, 200);
         if (ready.length < ops.length) later(15000);  // htmx is sending the others: sent again if never answered
+        if (!changes.length && photos.length) return upload(photos).then(function () { later(0); });
         if (!batch.length) return null;
         return fetch("/assessments/sync", {
           method: "POST", credentials: "same-origin", redirect: "manual",
@@ -274,6 +281,40 @@
       }).then(function () {
         flushing = false;
         showCount();
+      });
+    }
+
+    // Photos, one at a time: the server keeps each once (the phone's id), re-encoded and checked.
+    function upload(photos) {
+      return photos.reduce(function (done, op) {
+        return done.then(function () {
+          var body = new FormData();
+          body.append("photo-" + op.question, op.blob, "foto.jpg");
+          body.append("photo_id", op.id);
+          return fetch("/assessments/" + op.assessment + "/photos/" + op.question, {
+            method: "POST", credentials: "same-origin", body: body, redirect: "manual",
+            headers: {"X-CSRFToken": csrf(), "HX-Request": "true"}
+          }).then(function (response) {
+            if (response.status === 400 || response.status === 401 || response.type === "opaqueredirect") {
+              throw new Error("session");
+            }
+            if (response.status >= 500 || response.status === 429) throw new Error("photo " + response.status);
+            return response.text().then(function (html) {
+              var list = document.getElementById("photos-" + op.question);
+              if (list && list.closest('[data-assessment="' + op.assessment + '"]') && response.ok) {
+                list.outerHTML = html;
+                htmx.process(document.getElementById("photos-" + op.question));
+              } else if (!response.ok) {
+                notice(response.status === 422 ? (html.match(/role="alert">([^<]*)</) || [])[1] || html : html);
+              }
+              localStorage.setItem("siapkop-sent-" + me(), String(Date.now()));
+              return remove([op.seq]);
+            });
+          });
+        });
+      }, Promise.resolve()).catch(function (error) {
+        if (error.message === "session") return checkSession();
+        throw error;
       });
     }
 
@@ -429,6 +470,7 @@
             state(fieldset, navigator.onLine === false ? "queued" : "waiting");
           }
           if (op.type === "note" && note) note.value = op.text;
+          if (op.type === "photo" && form) queuedPhoto(form, op);
           if (op.type === "start" && crumb && !crumb.textContent.trim()) {
             crumb.textContent = op.name + " · " + new Date(op.visit_date + "T00:00").toLocaleDateString(
               document.documentElement.lang, {day: "numeric", month: "long", year: "numeric"});
@@ -466,6 +508,30 @@
       list.parentNode.hidden = left === 0;
       if (queued && total) total.textContent = total.dataset.later;
       if (button) button.disabled = left > 0;
+    }
+
+    // ---- Photos: made small on the phone (at most 1,600 px, JPEG) and sent from the outbox
+
+    function shrink(file) {
+      return createImageBitmap(file, {imageOrientation: "from-image"}).then(function (bitmap) {
+        var scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height)), canvas = document.createElement("canvas");
+        canvas.width = Math.round(bitmap.width * scale);
+        canvas.height = Math.round(bitmap.height * scale);
+        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.8); });
+      });
+    }
+
+    function queuedPhoto(form, op) {
+      var input = form.querySelector('[data-photo="' + op.question + '"]'), list, item;
+      if (!input || form.querySelector('[data-queued-photo="' + op.id + '"]')) return;
+      list = input.closest(".photos").querySelector("ul") || input.closest(".photos").insertBefore(
+        document.createElement("ul"), input.closest(".photos").firstChild);
+      item = list.appendChild(document.createElement("li"));
+      item.className = "status queued";
+      item.dataset.queuedPhoto = op.id;
+      item.textContent = input.dataset.queued.replace("{size}", Math.round(op.blob.size / 1024).toLocaleString(
+        document.documentElement.lang));
     }
 
     // ---- Keeping pages for the field
@@ -613,6 +679,24 @@
       state(fieldset, "waiting");
     }, true);
 
+    // A photo taken goes to the outbox, small: htmx never sends the camera's original.
+    document.addEventListener("change", function (event) {
+      var input = event.target, form = input.closest && input.closest("form[data-assessment]");
+      if (!input.dataset || !input.dataset.photo || !form || !input.files.length || !window.createImageBitmap ||
+          !window.indexedDB) return;
+      event.stopPropagation();
+      var file = input.files[0];
+      input.value = "";
+      shrink(file).then(function (blob) {
+        var op = enqueue({type: "photo", assessment: form.dataset.assessment, question: input.dataset.photo,
+                          id: uuid(), blob: blob});
+        queuedPhoto(form, op);
+        return writing;
+      }).then(function () { later(0); }, function () {
+        say(input.closest(".photos"), form.dataset.saveFailed);
+      });
+    }, true);
+
     document.addEventListener("input", function (event) {
       var note = event.target, form = note.closest && note.closest("form[data-assessment]");
       if (!note.dataset || !note.dataset.note || !form || !window.indexedDB) return;
@@ -719,7 +803,9 @@
 
     // Closing the tab while a change is being sent: what is not yet acknowledged goes with the page.
     window.addEventListener("pagehide", function () {
-      var ops = Object.keys(unsent).map(function (seq) { return unsent[seq]; });
+      var ops = Object.keys(unsent).map(function (seq) { return unsent[seq]; }).filter(function (op) {
+        return op.type !== "photo";
+      });
       if (!me() || !ops.length || navigator.onLine === false) return;
       fetch("/assessments/sync", {method: "POST", credentials: "same-origin", keepalive: true,
         body: JSON.stringify({ops: ops.slice(0, 50).map(wire), now: Date.now()}),
