@@ -209,7 +209,7 @@ def test_a_second_upload_while_the_first_is_processed_is_told_to_wait(field, app
 def test_a_photo_sent_again_from_the_outbox_is_kept_once(field, app):
     """app.js names each photo it queues; a second send of it (its first reply was lost) adds nothing."""
     assessment_id, _ = field.start()
-    other_id, _ = field.start()
+    other_id, _ = field.start(another="y")
     photo_id = "5d7c4c62-0f5e-4a8e-9a43-3f1b2c7d9e10"
     jpeg = tagged_phone_jpeg(1, (800, 600))
 
