@@ -1,6 +1,11 @@
-"""Where to send a user after a form: only ever back into this site."""
+"""Where to send a user: their home, and after a form only ever back into this site."""
 import re
 from urllib.parse import unquote, urlsplit
+
+from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR
+
+# Each role's home: a facilitator's visits, a supervisor's review queue, the Dinas's cooperatives.
+HOME = {FACILITATOR: "assessments.index", SUPERVISOR: "reviews.index", ADMIN: "cooperatives.index"}
 
 # Browsers read a backslash as a slash and drop tabs and newlines from a URL, so `/\host` and
 # `/<tab>/host` would lead to another site.

@@ -22,7 +22,7 @@ def test_login_page_is_indonesian(client):
 def test_login_success_starts_session(client, auth, jombang):
     response = auth.login("fas.diwek")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/assessments/"  # the facilitator's home, without a detour
     assert client.get("/cooperatives/").status_code == 200
 
 
@@ -70,7 +70,7 @@ def test_login_does_not_redirect_off_site(client, auth, jombang):
     token = csrf_token(client.get("/auth/login").get_data(as_text=True))
     response = client.post("/auth/login?next=//evil.example/x", data={
         "csrf_token": token, "username": "fas.diwek", "password": PASSWORD})
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/assessments/"
 
 
 def test_login_redirects_back_to_next(client, jombang):
@@ -240,11 +240,11 @@ HOSTILE_NEXT = ["////evil.example", "//evil.example/x", "/\\evil.example", "\\/e
                 " //evil.example", "/%09/evil.example", "///\\evil.example"]
 
 
-def assert_same_site(response):
-    """A redirect to a path on this site, whatever a browser makes of it."""
+def assert_same_site(response, default="/"):
+    """A redirect to `default`, a path on this site, whatever a browser makes of it."""
     location = response.headers["Location"]
     assert response.status_code == 302
-    assert location == "/", location
+    assert location == default, location
     assert urlsplit(urljoin("http://localhost/auth/login", location)).netloc == "localhost"
 
 
@@ -253,7 +253,7 @@ def test_login_never_redirects_off_site(client, jombang, target):
     token = csrf_token(client.get("/auth/login").get_data(as_text=True))
     response = client.post("/auth/login?" + urlencode({"next": target}), data={
         "csrf_token": token, "username": "fas.diwek", "password": PASSWORD})
-    assert_same_site(response)
+    assert_same_site(response, "/assessments/")
     assert client.get("/cooperatives/").status_code == 200
 
 

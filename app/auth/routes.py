@@ -10,7 +10,7 @@ from app.auth.forms import LoginForm
 from app.auth.models import User, password_matches
 from app.auth.throttle import login_limits, remember_device
 from app.extensions import db, login
-from app.navigation import safe_next
+from app.navigation import HOME, safe_next
 from app.rendering import form_page
 
 
@@ -67,8 +67,8 @@ def login_page():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip().lower()))
         if password_matches(user, form.password.data):
             login_user(user, remember=form.remember.data)
-            return remember_device(redirect(safe_next(request.args.get("next"), url_for("main.index"))),
-                                   user.username)
+            home = url_for(HOME[user.role])
+            return remember_device(redirect(safe_next(request.args.get("next"), home)), user.username)
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
     return show_login(form)
 

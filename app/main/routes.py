@@ -9,19 +9,18 @@ from flask_login import current_user
 
 from app import ROOT
 
-from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR
 from app.main import bp
-from app.navigation import safe_next
+from app.navigation import HOME, safe_next
 
 
-HOME = {FACILITATOR: "assessments.index", SUPERVISOR: "reviews.index", ADMIN: "cooperatives.index"}
 
 
 @bp.get("/")
 def index():
-    """Send a facilitator to their visits, a supervisor to the review queue, the Dinas to the cooperatives."""
+    """The user's home (navigation.HOME), shown here rather than redirected to: the installed app opens
+    here, so it takes one round trip on a weak signal, and it is a page the service worker keeps."""
     if current_user.is_authenticated:
-        return redirect(url_for(HOME[current_user.role]))
+        return current_app.view_functions[HOME[current_user.role]]()
     return redirect(url_for("auth.login_page"))
 
 
