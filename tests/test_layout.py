@@ -74,3 +74,18 @@ def test_the_javascript_is_one_small_module():
     scripts = sorted(path.name for path in (ROOT / "app" / "static").glob("*.js"))
     assert scripts == ["app.js", "htmx.min.js"]
     assert len(gzip.compress((ROOT / "app" / "static" / "app.js").read_bytes(), 9)) <= 12 * 1024
+
+
+def test_pages_go_gzipped_to_a_browser_that_takes_it_and_an_autosave_reply_as_it_is(field, client):
+    assessment_id, _ = field.start()
+    section = f"/assessments/{assessment_id}/sections/A"
+    plain, zipped = client.get(section), client.get(section, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers and zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"] and "HX-Request" in zipped.headers["Vary"]
+    token = re.compile(r'[\w.-]{40,}')  # each page signs its CSRF token anew
+    assert token.sub("", gzip.decompress(zipped.data).decode()) == token.sub("", plain.get_data(as_text=True))
+    assert len(zipped.data) * 3 < len(plain.data)
+    reply = client.post(f"{section.replace('sections/A', 'answers/A1')}", data={"A1": "yes"},
+                        headers={"HX-Request": "true", "X-CSRFToken": field.token, "Accept-Encoding": "gzip"})
+    assert reply.status_code == 200 and "Content-Encoding" not in reply.headers and "Tersimpan" in reply.text
+    assert client.get("/static/app.css", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") is None
