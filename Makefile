@@ -14,7 +14,7 @@ ROOT_USER := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 BENCH_SQLITE := $(CURDIR)/bench/tmp/bench.sqlite3
 BENCH_ENV = DATABASE_URL="$${BENCH_DATABASE_URL:-sqlite:///$(BENCH_SQLITE)}" SESSION_COOKIE_SECURE=0 SIAPKOP_INSTANCE=$(CURDIR)/bench/tmp/instance
 
-.PHONY: run test bench install install-dev system-test-deps translations extract-messages clean
+.PHONY: run test bench bench-phone install install-dev system-test-deps translations extract-messages clean
 
 run: install $(MO)
 	$(BIN)/flask db upgrade
@@ -70,3 +70,7 @@ system-test-deps:
 
 clean:
 	rm -rf $(VENV) $(MO) .pytest_cache tests/artifacts
+
+# How long a facilitator waits on a weak signal (cold, and returning): Chromium against the demo.
+bench-phone: install-dev $(MO) system-test-deps
+	$(BIN)/python bench/phone.py
