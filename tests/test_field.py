@@ -3,7 +3,9 @@ a slow network, losing signal after starting, a session that ends, a wrong clock
 import re
 import time
 import uuid
+from datetime import datetime, timedelta
 from threading import Event
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -12,9 +14,9 @@ from playwright.sync_api import expect
 from app.assessments.models import Assessment
 from app.auth.models import User
 from app.extensions import db
-from tests.conftest import PASSWORD
-from tests.test_browser import (FIELD_ANSWERS, answer, log_in, no_signal, publish_default_instrument, saved_answers,
-                                signal_back, start_assessment)
+from tests.conftest import PASSWORD, PHONE_TIMEZONE
+from tests.test_browser import (FIELD_ANSWERS, answer, log_in, log_out, no_signal, publish_default_instrument,
+                                saved_answers, signal_back, start_assessment)
 from tests.test_offline import OUTBOX_SIZE, QUEUED, controlled_by_the_worker, eventually, rows, tap
 
 pytestmark = pytest.mark.browser
@@ -54,6 +56,17 @@ def kept_urls(page):
         for (const name of names) for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
         return urls;
     }""")
+
+
+def prepare_cukir(page, live_server):
+    """Log in as the Diwek facilitator and prepare Cukir for a visit without signal."""
+    publish_default_instrument(live_server)
+    log_in(page, live_server)
+    controlled_by_the_worker(page)
+    page.goto(live_server.url + "/cooperatives/?q=cukir")
+    page.locator("#results .cards a").first.click()
+    page.get_by_role("button", name="Siapkan untuk kunjungan").click()
+    expect(page.get_by_role("button", name="Siap dipakai tanpa sinyal")).to_be_disabled()
 
 
 # --- Leaving a section while its answers are being sent ----------------------------------------
@@ -228,13 +241,7 @@ def test_a_visit_started_with_signal_goes_on_when_the_signal_drops(page, live_se
 
 
 def test_the_home_screen_app_opens_without_signal_on_a_kept_page(page, live_server):
-    publish_default_instrument(live_server)
-    log_in(page, live_server)
-    controlled_by_the_worker(page)
-    page.goto(live_server.url + "/cooperatives/?q=cukir")
-    page.locator("#results .cards a").first.click()
-    page.get_by_role("button", name="Siapkan untuk kunjungan").click()
-    expect(page.get_by_role("button", name="Siap dipakai tanpa sinyal")).to_be_disabled()
+    prepare_cukir(page, live_server)
     no_signal(page)
     page.goto(live_server.url + "/")  # the installed app's start page
     expect(page.get_by_role("heading", level=1)).to_have_text("Kunjungan saya")
@@ -245,13 +252,7 @@ def test_the_home_screen_app_opens_without_signal_on_a_kept_page(page, live_serv
 
 
 def test_the_offline_page_offers_a_way_on(page, live_server):
-    publish_default_instrument(live_server)
-    log_in(page, live_server)
-    controlled_by_the_worker(page)
-    page.goto(live_server.url + "/cooperatives/?q=cukir")
-    page.locator("#results .cards a").first.click()
-    page.get_by_role("button", name="Siapkan untuk kunjungan").click()
-    expect(page.get_by_role("button", name="Siap dipakai tanpa sinyal")).to_be_disabled()
+    prepare_cukir(page, live_server)
     no_signal(page)
     page.goto(live_server.url + "/rollups/")  # never kept
     expect(page.get_by_role("heading", level=1)).to_have_text("Tanpa sinyal")
@@ -281,26 +282,63 @@ def test_logging_out_without_signal_says_why_and_keeps_everything(page, live_ser
 
 
 def test_a_shared_phone_serves_none_of_the_last_users_pages(page, live_server):
+    """A works and logs out; B logs in on the same phone: offline and online, none of A's pages, while
+    A's unsent answer waits for A."""
     publish_default_instrument(live_server)
     assessment_id = start_assessment(page, live_server)
     controlled_by_the_worker(page)
     answer(page, "A1", "yes")
+    assert eventually(page, lambda: sum(str(assessment_id) in url for url in kept_urls(page)) == 9)
     visit = f"{live_server.url}/assessments/{assessment_id}/sections/A"
-    page.context.clear_cookies(name="session")  # the session ended (a browser restart without "Ingat saya")
-    page.goto(live_server.url + "/auth/login")
+    page.context.route("**/assessments/sync", lambda route: route.abort())  # A's last answer stays unsent
     no_signal(page)
-    page.goto(visit)
+    tap(page, "A2", "no", QUEUED)
+    signal_back(page)
+    log_out(page)
+    assert not any(str(assessment_id) in url for url in kept_urls(page))  # A's pages went with the session
+    no_signal(page)
+    page.goto(visit)  # nobody is logged in
     expect(page.get_by_role("heading", level=1)).to_have_text("Tanpa sinyal")
     assert "Cukir" not in page.content()
     signal_back(page)
     log_in(page, live_server, "fas.wonosalam")  # another facilitator on the same phone
     no_signal(page)
-    for url in (visit, live_server.url + "/"):
+    for url in (visit, live_server.url + "/", live_server.url + "/assessments/"):
         page.goto(url)
         assert "Cukir" not in page.content()
     signal_back(page)
     page.goto(visit)
-    expect(page.get_by_role("heading", level=1)).not_to_contain_text("A.")
+    expect(page.get_by_text("Halaman tidak ditemukan, atau di luar wilayah Anda.")).to_be_visible()
+    expect(page.locator("#outbox")).to_be_hidden()  # A's unsent answer is not B's
+    log_out(page)
+    page.context.unroute("**/assessments/sync")
+    log_in(page, live_server)  # A again: the answer is sent
+    assert drained(page)
+    assert saved_answers(live_server, assessment_id) == {"A1": "yes", "A2": "no"}
+
+
+def test_a_visit_started_offline_shows_its_kept_pages_until_the_server_knows_it(page, live_server):
+    """The signal is back, but the outbox has not gone yet: a reload shows the kept visit, not a 404; the
+    outbox panel says what waits and sends it on request."""
+    prepare_cukir(page, live_server)
+    no_signal(page)
+    page.get_by_role("link", name="Mulai penilaian").first.click()
+    page.get_by_role("button", name="Mulai penilaian").click()
+    expect(page).to_have_url(re.compile(r"/sections/A$"))
+    assessment_id = uuid.UUID(page.url.split("/")[-3])
+    tap(page, "A1", "yes", QUEUED)
+    expect(page.locator("#outbox-panel")).to_contain_text("Tanpa sinyal.")
+    page.context.route("**/assessments/sync", lambda route: route.abort())
+    signal_back(page)
+    page.reload()  # the server does not know this visit yet
+    expect(page.get_by_role("heading", level=1)).to_contain_text("A.")
+    expect(page.locator("#q-A1 input[value=yes]")).to_be_checked()
+    expect(page.locator("#outbox")).to_have_text("1 jawaban belum terkirim; dikirim otomatis saat ada sinyal.")
+    page.context.unroute("**/assessments/sync")
+    page.get_by_role("button", name="Kirim sekarang").click()
+    assert drained(page)
+    expect(page.locator("#outbox-panel [data-last]")).to_contain_text("Terakhir terkirim:")
+    assert saved_answers(live_server, assessment_id) == {"A1": "yes"}
 
 
 # --- A phone whose clock is wrong ---------------------------------------------------------------
@@ -379,3 +417,22 @@ def test_a_browser_closed_mid_form_offline_keeps_and_later_sends_every_answer(
     assert drained(page)
     assert saved_answers(live_server, assessment_id) == FIELD_ANSWERS["A"] and rows(live_server, assessment_id) == 6
     context.close()
+
+
+def test_a_start_form_kept_since_an_earlier_day_offers_the_phones_today(page, live_server, monkeypatch):
+    from app.assessments.forms import StartForm
+
+    phone_today = datetime.now(ZoneInfo(PHONE_TIMEZONE)).date()
+    monkeypatch.setitem(StartForm.visit_date.kwargs, "default", lambda: phone_today - timedelta(days=2))
+    prepare_cukir(page, live_server)  # prepared on Monday...
+    monkeypatch.undo()
+    no_signal(page)  # ...visited on Wednesday
+    page.get_by_role("link", name="Mulai penilaian").first.click()
+    expect(page.get_by_label("Tanggal kunjungan")).to_have_value(phone_today.isoformat())
+    page.get_by_role("button", name="Mulai penilaian").click()
+    expect(page).to_have_url(re.compile(r"/sections/A$"))
+    assessment_id = uuid.UUID(page.url.split("/")[-3])
+    signal_back(page)
+    assert drained(page)
+    with live_server.app.app_context():
+        assert db.session.get(Assessment, assessment_id).visit_date == phone_today

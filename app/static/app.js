@@ -208,6 +208,18 @@
       });
     }
 
+    // What this phone keeps of a user once their session is over: only their unsent work.
+    function forget(user) {
+      return Promise.all([window.caches ? caches.delete(PAGES + user) : null, store("known", "readwrite", function (s) {
+        s.openCursor().onsuccess = function (event) {
+          var cursor = event.target.result;
+          if (!cursor) return;
+          if (cursor.value.user === user) cursor.delete();
+          cursor.continue();
+        };
+      })]);
+    }
+
     function known(assessment) {
       return store("known", "readonly", function (s) { return s.getAll(); }).then(function (rows) {
         return rows.filter(function (row) { return row.user === me() && row.assessment === assessment; });
@@ -300,12 +312,14 @@
             }
             if (response.status >= 500 || response.status === 429) throw new Error("photo " + response.status);
             return response.text().then(function (html) {
-              var list = document.getElementById("photos-" + op.question);
-              if (list && list.closest('[data-assessment="' + op.assessment + '"]') && response.ok) {
-                list.outerHTML = html;
-                htmx.process(document.getElementById("photos-" + op.question));
-              } else if (!response.ok) {
-                notice(response.status === 422 ? (html.match(/role="alert">([^<]*)</) || [])[1] || html : html);
+              // The question's photo list comes back, with the reason beside it if the photo was refused.
+              var list = document.getElementById("photos-" + op.question),
+                reply = new DOMParser().parseFromString(html, "text/html"), alert = reply.querySelector("[role=alert]");
+              if (list && list.closest('[data-assessment="' + op.assessment + '"]') && reply.getElementById(list.id)) {
+                list.replaceWith(reply.getElementById(list.id));
+                htmx.process(document.getElementById(list.id));
+              } else if (!response.ok && alert) {
+                notice(alert.textContent.trim());
               }
               localStorage.setItem("siapkop-sent-" + me(), String(Date.now()));
               return remove([op.seq]);
@@ -644,6 +658,15 @@
     htmx.onLoad(function (root) {
       // The browser names a new assessment, so a retried start opens the same one.
       root.querySelectorAll("[data-new-uuid]").forEach(function (input) { input.value = uuid(); });
+      // A start form kept since an earlier day offers the phone's today, not the day it was kept.
+      if (document.querySelector("main[data-kept]")) {
+        root.querySelectorAll("form[data-start] input[name=visit_date]").forEach(function (input) {
+          var now = new Date(), today = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map(function (n) {
+            return String(n).padStart(2, "0");
+          }).join("-");
+          if (input.value < today) input.value = today;
+        });
+      }
       if (navigator.geolocation) {
         root.querySelectorAll("[data-locate]").forEach(function (button) {
           button.hidden = false;
@@ -792,10 +815,10 @@
       event.preventDefault();
       fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual"})
         .then(function (response) {
-          if (response.type !== "opaqueredirect" && !response.ok) throw new Error("logout " + response.status);
-          return window.caches ? caches.delete(PAGES + user) : null;
-        }).then(function () {
-          location.assign(form.dataset.next);
+          if (response.type !== "opaqueredirect" && !response.ok) return form.submit();  // the server's own answer
+          return forget(user).catch(function () { return null; }).then(function () {  // logged out all the same
+            location.assign(form.dataset.next);
+          });
         }, function () {
           notice(form.dataset.offline);
         });
