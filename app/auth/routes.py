@@ -1,5 +1,5 @@
 """Login and logout views."""
-from flask import current_app, flash, jsonify, make_response, redirect, request, session, url_for
+from flask import current_app, flash, jsonify, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
@@ -67,8 +67,8 @@ def login_page():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip().lower()))
         if password_matches(user, form.password.data):
             login_user(user, remember=form.remember.data)
-            home = url_for(HOME[user.role])
-            return remember_device(redirect(safe_next(request.args.get("next"), home)), user.username)
+            home = redirect(safe_next(request.args.get("next"), url_for(HOME[user.role])))
+            return mark_user(remember_device(home, user.username), user, form.remember.data)
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
     return show_login(form)
 
@@ -104,17 +104,10 @@ def logout():
 USER_COOKIE = "siapkop_user"
 
 
-@bp.after_app_request
-def mark_user(response):
-    """Name the logged-in user in the marker cookie when it does not yet: for as long as the remember
-    cookie lasts, or the browser session. Runs before Flask-Login's own hook, which clears `_remember`."""
-    # Asked only of a session that names a user: loading an anonymous one would change it (Flask-Login
-    # marks it not fresh), and that reply could then replace the session of a login going on meanwhile.
-    if request.endpoint == "static" or "_user_id" not in session or not current_user.is_authenticated:
-        return response
-    config, remembering = current_app.config, session.get("_remember") == "set"
-    if remembering or request.cookies.get(USER_COOKIE) != str(current_user.id):
-        remembered = remembering or config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-        response.set_cookie(USER_COOKIE, str(current_user.id), samesite="Lax", secure=config["SESSION_COOKIE_SECURE"],
-                            max_age=config["REMEMBER_COOKIE_DURATION"] if remembered else None)
+def mark_user(response, user, remember):
+    """Name `user` in the marker cookie: for as long as the remember cookie lasts, or the browser session.
+    Set at login only (every session begins there), so no other request pays for it."""
+    config = current_app.config
+    response.set_cookie(USER_COOKIE, str(user.id), samesite="Lax", secure=config["SESSION_COOKIE_SECURE"],
+                        max_age=config["REMEMBER_COOKIE_DURATION"] if remember else None)
     return response
