@@ -111,6 +111,19 @@ def test_six_answers_tapped_quickly_then_the_tab_closed_are_all_kept(page, live_
     assert saved_answers(live_server, assessment_id) == FIELD_ANSWERS["A"] and rows(live_server, assessment_id) == 6
 
 
+def test_answers_not_yet_sent_go_with_a_closed_tab(page, live_server):
+    """Closing the tab while answers wait: they are sent as the page goes (keepalive), before any reopening."""
+    publish_default_instrument(live_server)
+    assessment_id = start_assessment(page, live_server)
+    controlled_by_the_worker(page)
+    slow_network(page)
+    tap_quickly(page, FIELD_ANSWERS["A"])
+    context = page.context
+    page.close()
+    blank = context.new_page()  # only to keep waiting in: nothing of SiapKop is open
+    assert eventually(blank, lambda: saved_answers(live_server, assessment_id) == FIELD_ANSWERS["A"], seconds=15)
+
+
 # --- Logging in on a slow network ----------------------------------------------------------------
 
 def test_logging_in_on_a_slow_network_always_lands_logged_in(browser, live_server, browser_context_args):
