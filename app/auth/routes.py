@@ -22,6 +22,10 @@ def load_user(token):
 
 
 USER = select(User).where(User.session_token == bindparam("token"))  # built once: every request reads it
+# Who is logged in on this browser, readable by app.js and its service worker (not the session: that
+# cookie is HttpOnly). It lasts as long as the session, so pages kept on the phone are served offline to
+# that user alone, and to nobody once the session is over (a browser restart without "Ingat saya").
+USER_COOKIE = "siapkop_user"
 
 
 @login.unauthorized_handler
@@ -96,12 +100,6 @@ def logout():
     response = redirect(url_for("auth.login_page"))
     response.delete_cookie(USER_COOKIE)
     return response
-
-
-# Who is logged in on this browser, readable by app.js and its service worker (not the session: that
-# cookie is HttpOnly). It lasts as long as the session, so pages kept on the phone are served offline to
-# that user alone, and to nobody once the session is over (a browser restart without "Ingat saya").
-USER_COOKIE = "siapkop_user"
 
 
 def mark_user(response, user, remember):

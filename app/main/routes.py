@@ -8,11 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import ROOT
-
 from app.main import bp
 from app.navigation import HOME, safe_next
-
-
 
 
 @bp.get("/")
