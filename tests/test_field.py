@@ -264,6 +264,19 @@ def test_the_home_screen_app_opens_without_signal_on_a_kept_page(page, live_serv
     expect(page.get_by_role("button", name="Mulai penilaian")).to_be_visible()
 
 
+def test_the_start_page_opened_with_signal_is_kept_under_its_own_address(page, live_server):
+    publish_default_instrument(live_server)
+    log_in(page, live_server)
+    controlled_by_the_worker(page)
+    page.goto(live_server.url + "/")  # the installed app, opened with signal: the home itself, kept
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kunjungan saya")
+    assert eventually(page, lambda: live_server.url + "/" in kept_urls(page))
+    no_signal(page)
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kunjungan saya")
+    expect(page).to_have_url(live_server.url + "/")
+
+
 def test_the_offline_page_offers_a_way_on(page, live_server):
     prepare_cukir(page, live_server)
     no_signal(page)

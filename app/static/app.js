@@ -84,8 +84,9 @@
       });
     }).catch(function () {
       return loggedIn().then(function (user) {
-        var path = url.pathname === "/" ? ["/assessments/", "/reviews/", "/cooperatives/"] : [request.url];
-        return first(path, function (key) { return kept(key, user); });
+        // "/" is kept once opened with signal; until then a home page kept under its own address stands in.
+        var keys = [request.url].concat(url.pathname === "/" ? ["/assessments/", "/reviews/", "/cooperatives/"] : []);
+        return first(keys, function (key) { return kept(key, user); });
       }).then(function (hit) {
         return hit || caches.match(OFFLINE, {ignoreVary: true});
       });
