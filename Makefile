@@ -12,7 +12,8 @@ ROOT_USER := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 # The national benchmark: SQLite (a fresh file each run) unless BENCH_DATABASE_URL names PostgreSQL,
 # which is seeded once (an interrupted seed resumes) and reused.
 BENCH_SQLITE := $(CURDIR)/bench/tmp/bench.sqlite3
-BENCH_ENV = DATABASE_URL="$${BENCH_DATABASE_URL:-sqlite:///$(BENCH_SQLITE)}" SESSION_COOKIE_SECURE=0 SIAPKOP_INSTANCE=$(CURDIR)/bench/tmp/instance
+BENCH_ENV = FLASK_APP=bench.cli DATABASE_URL="$${BENCH_DATABASE_URL:-sqlite:///$(BENCH_SQLITE)}" \
+  SESSION_COOKIE_SECURE=0 SIAPKOP_INSTANCE=$(CURDIR)/bench/tmp/instance
 
 .PHONY: run test bench bench-phone install install-dev system-test-deps translations extract-messages clean
 

@@ -20,7 +20,7 @@ VIEWS = (
     "app.main.routes", "app.auth.routes", "app.regions.commands", "app.users.routes", "app.users.commands",
     "app.cooperatives.routes", "app.cooperatives.commands", "app.instruments.routes", "app.instruments.commands",
     "app.assessments.routes", "app.assessments.photo_routes", "app.assessments.sync", "app.reviews.routes",
-    "app.rollups.routes", "app.rollups.exports", "app.bimtek.routes", "app.bench.commands",
+    "app.rollups.routes", "app.rollups.exports", "app.bimtek.routes",
 )
 
 
@@ -65,7 +65,6 @@ def create_app(config_class):
     from app.instruments import bp as instruments_bp
     from app.main import bp as main_bp
     from app.regions import bp as regions_bp
-    from app.bench import bp as bench_bp
     from app.bimtek import bp as bimtek_bp
     from app.reviews import bp as reviews_bp
     from app.rollups import bp as rollups_bp
@@ -81,7 +80,6 @@ def create_app(config_class):
     app.register_blueprint(instruments_bp, url_prefix="/instruments")
     app.register_blueprint(regions_bp)
     app.register_blueprint(demo_bp)
-    app.register_blueprint(bench_bp)
     return app
 
 

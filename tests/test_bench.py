@@ -21,17 +21,18 @@ from app.assessments.models import Answer, Assessment
 from app.assessments.service import result_of
 from app.assessments.workflow import APPROVED, DRAFT
 from app.auth.models import ADMIN, User
-from app.bench.bare import baseline_id
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.regions.models import Village
+from bench.bare import baseline_id
+from bench.cli import bench
 from tests.conftest import make_app
 
 JOMBANG = "35.17"
 
 
 def seed(app, seed_text="siapkop"):
-    result = app.test_cli_runner().invoke(args=["bench", "seed", "--regency", JOMBANG, "--seed", seed_text])
+    result = app.test_cli_runner().invoke(bench, ["seed", "--regency", JOMBANG, "--seed", seed_text])
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -99,7 +100,7 @@ def test_seed_refuses_a_database_holding_users_it_did_not_create(app, runner):
     before = every_row()
     assert {u.username for u in before[User.__tablename__]} == {"dinas", "supervisor", "pendamping"}
     assert before["village"] and before["instrument_version"]
-    result = runner.invoke(args=["bench", "seed", "--regency", JOMBANG])
+    result = runner.invoke(bench, ["seed", "--regency", JOMBANG])
     assert result.exit_code == 1, result.output
     assert "Refusing to seed" in result.output and "3 user(s) the benchmark did not create (dinas, pendamping, " \
         "supervisor)" in result.output and "Nothing was written." in result.output
@@ -112,7 +113,7 @@ def test_seed_refuses_a_database_holding_users_it_did_not_create(app, runner):
     db.session.add(national)
     db.session.commit()
     before = every_row()
-    result = runner.invoke(args=["bench", "seed", "--regency", JOMBANG])
+    result = runner.invoke(bench, ["seed", "--regency", JOMBANG])
     assert result.exit_code == 1 and "(nasional)" in result.output
     assert every_row() == before
     # once it holds only the benchmark's own users it seeds, and a rerun goes on
@@ -125,7 +126,7 @@ def test_seed_refuses_a_database_holding_users_it_did_not_create(app, runner):
 def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_path):
     seed(app)
     db.session.remove()
-    env = os.environ | {"DATABASE_URL": database_url, "FLASK_APP": "wsgi", "SESSION_COOKIE_SECURE": "0",
+    env = os.environ | {"DATABASE_URL": database_url, "FLASK_APP": "bench.cli", "SESSION_COOKIE_SECURE": "0",
                         "SIAPKOP_INSTANCE": str(tmp_path / "instance")}
     done = subprocess.run([sys.executable, "-m", "flask", "bench", "run", "--users", "4", "--seconds", "2", "--rounds", "2",
                            "--results", str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -168,7 +169,7 @@ def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_
 
 @pytest.mark.parametrize("share, expected", [(0.5, 20.0), (0.95, 40.0), (0.99, 40.0)])
 def test_percentiles_are_nearest_rank(share, expected):
-    from app.bench.load import percentile
+    from bench.load import percentile
     assert percentile([0.01, 0.02, 0.03, 0.04], share) == expected
 
 
@@ -187,7 +188,7 @@ def serving(handler):
 def test_the_loader_keeps_a_connection_the_server_keeps_and_sends_back_its_cookies():
     """Over HTTP/1.1 the loader's browser reuses its connection until the server says "close", and
     sends each cookie the server set; a closed connection is opened again for the next request."""
-    from app.bench.load import Session
+    from bench.load import Session
 
     seen = []  # (client port, path, Cookie header, body) of each request
 
@@ -220,7 +221,7 @@ def test_the_loader_keeps_a_connection_the_server_keeps_and_sends_back_its_cooki
 def test_a_failed_set_up_is_an_error_and_keeps_no_one_waiting():
     """A server whose section pages carry no CSRF token: each loader thread's set-up fails, is counted
     as an error, and the windows still open and close for the others (the loader does not hang)."""
-    from app.bench.load import run
+    from bench.load import run
 
     class NoToken(BaseHTTPRequestHandler):
         """Logs in and starts a visit, but its section pages carry no token for the autosaves."""

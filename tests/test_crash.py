@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 
 from app.assessments.models import Answer
 from app.assessments.service import start
-from app.bench.measure import served
+from bench.measure import served
 from app.auth.models import FACILITATOR, User
 from app.cooperatives.models import Cooperative
 from app.extensions import db

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from app import ROOT
-from app.bench.measure import served
+from bench.measure import served
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ app built from the same config (`web_app`), so each request gets a context of it
 gunicorn, instead of sharing the command's `g` and session. Rollups and pages are timed in this
 process (the median of several runs, after one warm-up). Exports run in a fresh process each, so their
 peak memory is their own. The load test serves the app with gunicorn and drives it from a separate
-loader process (app/bench/load.py).
+loader process (bench/load.py).
 """
 import gzip
 import json
@@ -28,9 +28,6 @@ from sqlalchemy import func, insert, select, true
 from app import ROOT, create_app
 from app.assessments.models import Answer, Assessment, Event
 from app.auth.models import User
-from app.bench import synthetic
-from app.bench.bare import baseline_id
-from app.bench.seed import PASSWORD, admin_name, facilitator_name, supervisor_name
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.definition import NA
@@ -38,6 +35,9 @@ from app.instruments.models import version_in_use
 from app.regions.models import District, Regency, Village
 from app.rollups.view import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollups, instrument
 from app.i18n import today
+from bench import synthetic
+from bench.bare import baseline_id
+from bench.seed import PASSWORD, admin_name, facilitator_name, supervisor_name
 from config import Config
 
 PROVINCE, REGENCY, DISTRICT = "35", "35.17", "35.17.08"  # Jawa Timur, Jombang, Diwek
@@ -96,7 +96,7 @@ def exports():
 def export_probe(username, path):
     """Run `flask bench export` in a fresh process and return what it measured."""
     done = subprocess.run([sys.executable, "-m", "flask", "bench", "export", username, path], cwd=ROOT,
-                          env=os.environ | {"FLASK_APP": "wsgi"}, capture_output=True, text=True, check=True)
+                          env=os.environ | {"FLASK_APP": "bench.cli"}, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -172,8 +172,8 @@ def load(users, seconds, rounds=4):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(spec, fh)
     try:
-        with served("wsgi:app") as (app_url, app), served("app.bench.bare:create_bare_app()") as (bare_url, bare):
-            done = subprocess.run([sys.executable, str(ROOT / "app" / "bench" / "load.py"), app_url, bare_url,
+        with served("wsgi:app") as (app_url, app), served("bench.bare:create_bare_app()") as (bare_url, bare):
+            done = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), app_url, bare_url,
                                    fh.name, "--seconds", str(seconds), "--rounds", str(rounds),
                                    "--masters", str(app.pid), str(bare.pid)],
                                   capture_output=True, text=True, check=True)

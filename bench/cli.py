@@ -1,17 +1,30 @@
-"""`flask bench seed`, `flask bench run`, and `flask bench export` (one export, measured in its own process)."""
+"""The benchmark's entry, `FLASK_APP=bench.cli`: the app as `make bench` serves it, with `flask bench seed`,
+`flask bench run`, and `flask bench export` (one export, measured in its own process)."""
 import json
 import time
 from datetime import date
 
 import click
+from flask.cli import AppGroup
 
 from app import ROOT
-from app.bench import bp, measure, report
-from app.bench.seed import NotABenchDatabase, seed
+from app import create_app as siapkop
 from app.extensions import db
+from bench import measure, report
+from bench.seed import NotABenchDatabase, seed
+from config import Config
+
+bench = AppGroup("bench", help="The national-scale benchmark.")
 
 
-@bp.cli.command("seed")
+def create_app():
+    """SiapKop from the environment's config, as a server runs it, with the `bench` commands added."""
+    app = siapkop(Config)
+    app.cli.add_command(bench)
+    return app
+
+
+@bench.command("seed")
 @click.option("--seed", "seed_text", default="siapkop", show_default=True, help="The same seed gives the same data.")
 @click.option("--regency", "regencies", multiple=True, help="Only this regency (e.g. 35.17); repeatable. Default: all.")
 def seed_command(seed_text, regencies):
@@ -29,7 +42,7 @@ def seed_command(seed_text, regencies):
     click.echo(f"Seeded in {time.perf_counter() - started:.0f} s.")
 
 
-@bp.cli.command("run")
+@bench.command("run")
 @click.option("--users", default=20, show_default=True, help="Simulated facilitators in the load test.")
 @click.option("--seconds", default=20.0, show_default=True, help="Measured load time for each server, in all.")
 @click.option("--rounds", default=4, show_default=True, help="Turns each server takes in the load test.")
@@ -49,7 +62,7 @@ def run_command(users, seconds, rounds, folder, seed_seconds):
     click.echo(f"Written: {md} and {js}")
 
 
-@bp.cli.command("export", hidden=True)
+@bench.command("export", hidden=True)
 @click.argument("username")
 @click.argument("path")
 def export_command(username, path):

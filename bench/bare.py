@@ -1,7 +1,7 @@
 """The load test's baseline: a bare Flask app whose one endpoint upserts one answer, on the same database.
 
 No login, no CSRF, no templates: what an autosave would cost if it did nothing but write. Served by
-gunicorn exactly like the real app: `gunicorn 'app.bench.bare:create_bare_app()'` with DATABASE_URL.
+gunicorn exactly like the real app: `gunicorn 'bench.bare:create_bare_app()'` with DATABASE_URL.
 """
 import os
 import uuid

@@ -2,9 +2,9 @@
 
 Standard library only (no Flask), so it measures the servers, not itself:
 
-    python -m app.bench.load http://127.0.0.1:8000 http://127.0.0.1:8001 spec.json --seconds 20 --rounds 4
+    python -m bench.load http://127.0.0.1:8000 http://127.0.0.1:8001 spec.json --seconds 20 --rounds 4
 
-The first URL serves SiapKop, the second the bare upsert app (app/bench/bare.py). spec.json is
+The first URL serves SiapKop, the second the bare upsert app (bench/bare.py). spec.json is
 {"users": [{"username", "password", "cooperative_id"}], "sections": [code], "questions": [[code,
 [answers]]]}: one thread per user. Each logs in to SiapKop, starts a visit to its cooperative and opens
 each of its sections (the set-up, timed apart). When all are set up, the measured windows follow,
