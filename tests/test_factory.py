@@ -1,10 +1,12 @@
 """The app factory, configuration, and what every page carries."""
+import ast
 import os
+import re
 import stat
 
 from flask_migrate import upgrade
 
-from app import create_app, instance_secret_key
+from app import ROOT, create_app, instance_secret_key
 from app.extensions import db
 from app.instruments.models import publish
 from config import Config, TestConfig, database_url
@@ -23,6 +25,30 @@ def test_every_feature_blueprint_is_registered(tmp_path):
     assert {"babel", "sqlalchemy", "migrate", "csrf", "htmx"} <= set(app.extensions)
     assert app.login_manager.login_view == "auth.login_page"
     assert app.jinja_env.undefined.__name__ == "StrictUndefined"
+
+
+def test_no_module_of_the_app_reaches_the_benchmark():
+    """The benchmark is a tool beside the app (bench/): no module of app/ imports it, by statement or by
+    name (as the factory imports its views)."""
+    bench = re.compile(r"(app\.)?bench(\.|:|$)")
+    for path in (ROOT / "app").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or "", *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names = [node.value]
+            else:
+                continue
+            assert not any(bench.match(name) for name in names), (path, node.lineno)
+
+
+def test_the_production_factory_registers_no_benchmark_command(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path}/t.sqlite3")
+    result = app.test_cli_runner().invoke(args=["bench", "--help"])
+    assert result.exit_code == 2 and "No such command 'bench'" in result.output
+    assert "bench" not in app.blueprints
 
 
 def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
