@@ -11,15 +11,12 @@ import gzip
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
-from contextlib import contextmanager
 from datetime import date
 
 from flask import current_app
@@ -39,6 +36,7 @@ from bench import synthetic
 from bench.bare import baseline_id
 from bench.seed import PASSWORD, admin_name, facilitator_name, supervisor_name
 from config import Config
+from tests.serving import served
 
 PROVINCE, REGENCY, DISTRICT = "35", "35.17", "35.17.08"  # Jawa Timur, Jombang, Diwek
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+\.(?:css|js)(?:\?v=\w+)?)"')
@@ -213,34 +211,6 @@ def loader_users(users):
     return spec
 
 
-@contextmanager
-def served(application, env=None):
-    """`application` under gunicorn (2 sync workers, on a free port, over plain http) with `env` (default:
-    this process's); (its URL, the gunicorn process) once it answers, while the block runs."""
-    port, log = free_port(), tempfile.TemporaryFile()
-    env = (os.environ if env is None else env) | {"FLASK_APP": "wsgi", "SESSION_COOKIE_SECURE": "0"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                               application], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break  # it answers
-            except OSError:
-                if server.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"gunicorn stopped: {log.read().decode()[-2000:]}") from None
-                time.sleep(0.1)
-        yield url, server
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-
-
 def logged_in(web, username):
     """A test client of `web`, logged in as `username` (a benchmark user), or anonymous for None."""
     client = web.test_client()
@@ -250,12 +220,6 @@ def logged_in(web, username):
         if response.status_code != 302:
             raise RuntimeError(f"cannot log in as {username}: HTTP {response.status_code}")
     return client
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def page_token(client, path):

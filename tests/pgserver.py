@@ -6,11 +6,12 @@ run as the `postgres` user.
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 
 import psycopg
+
+from tests.serving import free_port
 
 
 def find_binary(name):
@@ -20,12 +21,6 @@ def find_binary(name):
         return found
     candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return candidates[-1] if candidates else None
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PostgresServer:

@@ -23,13 +23,13 @@ from sqlalchemy import select, text
 
 from app.assessments.models import Answer
 from app.assessments.service import start
-from bench.measure import served
 from app.auth.models import FACILITATOR, User
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.models import publish
 from app.regions.models import Village
 from tests.conftest import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_user, load_jombang, make_app
+from tests.serving import served
 
 FACILITATORS = {"fas.diwek": DIWEK, "fas.wonosalam": WONOSALAM, "fas.diwek2": DIWEK, "fas.wonosalam2": WONOSALAM}
 ASSESSMENTS = 25  # per facilitator: more questions (1,100) than a saver can answer in the time

@@ -17,7 +17,7 @@ from app.regions.models import Village
 from app.auth.throttle import DEVICE_COOKIE
 from app.security import HEADERS
 from tests.conftest import DIWEK, PASSWORD, IsolatedClient, csrf_token, load_jombang, make_app
-from tests.pgserver import free_port
+from tests.serving import free_port
 from tests.test_assessments import jpeg, upload
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

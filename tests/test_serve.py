@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from app import ROOT
-from bench.measure import served
+from tests.serving import served
 
 
 @pytest.fixture
