@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import ROOT
+from app.access import joined_to_areas
 from app.assessments.models import Answer, Assessment, Event
 from app.assessments.service import stored_result
 from app.assessments.workflow import APPROVED, DRAFT, SUBMITTED
@@ -82,8 +83,8 @@ def seed(session, seed_text, regencies=(), echo=print):
     seed_users(session, codes)
     done = 0
     for code in codes:
-        if session.scalar(select(func.count()).select_from(Assessment).join(Assessment.cooperative)
-                          .join(Cooperative.village).join(Village.district).where(District.regency_code == code)):
+        if session.scalar(joined_to_areas(select(func.count()).select_from(Assessment).join(Assessment.cooperative))
+                          .where(District.regency_code == code)):
             continue
         done += seed_assessments(session, seed_text, code, version)
         session.commit()
@@ -115,8 +116,8 @@ def seed_assessments(session, seed_text, regency_code, version):
     instrument = version.instrument
     users = dict(session.execute(select(User.username, User.id)).all())  # small next to the answers
     cooperatives = session.execute(
-        select(Cooperative.id, Village.code, Village.district_code).join(Cooperative.village)
-        .join(Village.district).where(District.regency_code == regency_code).order_by(Village.code)).all()
+        joined_to_areas(select(Cooperative.id, Village.code, Village.district_code))
+        .where(District.regency_code == regency_code).order_by(Village.code)).all()
     assessments, answers, events = [], [], []
     for cooperative_id, village_code, district_code in cooperatives:
         rng = synthetic.rng_for(seed_text, village_code)
