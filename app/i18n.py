@@ -1,9 +1,8 @@
 """Language choice, the programme's calendar day, and Indonesian number and date formats for templates."""
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from app import clock
 
 
 def select_locale():
@@ -13,9 +12,8 @@ def select_locale():
 
 
 def today():
-    """Today's date where the programme works (TIMEZONE, default Asia/Jakarta), not on the server's clock:
-    a server on UTC is still on yesterday from 00:00 to 07:00 WIB."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    """Today's date where the programme works (TIMEZONE, default Asia/Jakarta; see clock.today)."""
+    return clock.today(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def init_app(app):

@@ -10,7 +10,7 @@ from flask import Flask, request
 from sqlalchemy import bindparam, create_engine
 
 from app.assessments.models import Answer
-from app.cooperatives.models import utcnow
+from app.clock import utcnow
 from app.extensions import upsert
 from config import database_url
 

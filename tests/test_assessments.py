@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from app import ROOT, i18n
+from app import ROOT, clock
 from app.assessments.models import Assessment, Photo, SectionNote
 from app.extensions import db
 from app.instruments.scoring import score
@@ -43,7 +43,7 @@ def test_a_visit_is_dated_by_the_day_in_jombang_not_by_the_servers_clock(field, 
         def now(cls, tz=None):
             return datetime(2025, 10, 13, 18, 30, tzinfo=UTC).astimezone(tz)
 
-    monkeypatch.setattr(i18n, "datetime", HalfPastOneWIB)
+    monkeypatch.setattr(clock, "datetime", HalfPastOneWIB)
     form = field.client.get(f"/assessments/new/{field.cooperative()}").get_data(as_text=True)
     assert re.search(r'name="visit_date"[^>]* value="2025-10-14"', form)
     _, refused = field.start(visit_date="2025-10-15")

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED  # noqa: F401 (re-exported)
 from app.auth.models import User
-from app.cooperatives.models import Cooperative, utcnow
+from app.clock import utcnow
+from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.definition import NA
 from app.instruments.models import InstrumentVersion

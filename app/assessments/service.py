@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.assessments.models import DRAFT, TEMPLATE_ID, Answer, Assessment, Event, Photo, SectionNote
 from app.assessments.workflow import SUBMITTED, move_for
-from app.cooperatives.models import utcnow
+from app.clock import utcnow
 from app.extensions import db, upsert
 from app.instruments.definition import AnswerError
 from app.instruments.scoring import score

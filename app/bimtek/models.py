@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Column, DateTime, ForeignKey, String, Table, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.cooperatives.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.regions.models import District
 from app.i18n import today

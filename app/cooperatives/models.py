@@ -1,10 +1,11 @@
 """Koperasi Desa/Kelurahan Merah Putih: one per village, with its pengurus and pengawas."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
+from app.clock import utcnow
 from app.extensions import db
 from app.regions.models import District, Village
 
@@ -24,10 +25,6 @@ def default_name(village):
     """The programme's naming: Koperasi Desa Merah Putih X, or Koperasi Kelurahan Merah Putih X."""
     kind = "Kelurahan" if village.type == "kelurahan" else "Desa"
     return f"Koperasi {kind} Merah Putih {village.name}"
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 class Cooperative(db.Model):

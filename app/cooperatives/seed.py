@@ -1,7 +1,8 @@
 """Create the missing cooperative of each village, with the programme's default name."""
 from sqlalchemy import insert, select
 
-from app.cooperatives.models import Cooperative, default_name, utcnow
+from app.clock import utcnow
+from app.cooperatives.models import Cooperative, default_name
 from app.regions.models import District, Village
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint, event, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.cooperatives.models import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.instruments.definition import Instrument
 

@@ -1,23 +1,15 @@
 """The assessments that count for a rollup, as of a date: read from stored results, never re-scored."""
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from app.access import joined_to_areas
 from app.assessments.models import Assessment, Event
 from app.assessments.workflow import APPROVED, SUBMITTED
+from app.clock import end_of, today
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.regions.models import District
 from app.rollups.stats import Scored
-
-
-def end_of(day, timezone):
-    """The first moment after `day` in the Dinas's timezone: "as of 14 October" includes all of it. In UTC,
-    as times are stored: SQLite compares them as text."""
-    return datetime.combine(day + timedelta(days=1), time(), ZoneInfo(timezone)).astimezone(UTC)
 
 
 def latest_counted(where, as_of, timezone, include_submitted=False, sections=(), keep=1, area=District.code):
@@ -34,7 +26,7 @@ def latest_counted(where, as_of, timezone, include_submitted=False, sections=(),
     """
     states = (APPROVED, SUBMITTED) if include_submitted else (APPROVED,)
     in_area = joined_to_areas(select(Cooperative.id)).where(*where)
-    if as_of >= datetime.now(ZoneInfo(timezone)).date():  # nothing has happened after now
+    if as_of >= today(timezone):  # nothing has happened after now
         candidates = current_states(states, in_area)
     else:
         candidates = states_as_of(states, in_area, end_of(as_of, timezone))
