@@ -9,7 +9,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, exists, or_, select, true
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import Load, contains_eager, selectinload
 
 from app.assessments.models import Assessment, Draft
 from app.auth.models import ADMIN, User, user_district
@@ -69,19 +69,26 @@ class Scope:
         return select(District).where(self.district_clause()).order_by(District.name)
 
     def cooperatives(self):
-        return Cooperative.listing().where(self.district_clause())
+        """Cooperatives in this user's area with their village and kecamatan, ordered by place."""
+        return (joined_to_districts(select(Cooperative)).options(places_loaded(Load(Cooperative)))
+                .where(self.district_clause()).order_by(District.name, Village.name))
 
     def cooperative_or_404(self, cooperative_id):
         return db.one_or_404(self.cooperatives().where(Cooperative.id == cooperative_id))
 
     def assessments(self):
-        """Assessments of the cooperatives in this user's area."""
-        return Assessment.listing().where(self.district_clause())
+        """Assessments of the cooperatives in this user's area, with their cooperative, village and kecamatan,
+        and their instrument version (its definition stays deferred), newest first."""
+        return (joined_to_districts(select(Assessment).join(Assessment.cooperative))
+                .join(Assessment.instrument_version)
+                .options(places_loaded(contains_eager(Assessment.cooperative)),
+                         contains_eager(Assessment.instrument_version))
+                .where(self.district_clause()).order_by(Assessment.updated_at.desc()))
 
     def assessment_rows(self, *columns):
         """A select of `columns` of the assessments in this user's area: rows, not objects, for a list."""
-        return (select(*columns).select_from(Assessment).join(Assessment.cooperative).join(Cooperative.village)
-                .join(Village.district).where(self.district_clause()))
+        return (joined_to_districts(select(*columns).select_from(Assessment).join(Assessment.cooperative))
+                .where(self.district_clause()))
 
     def assessment_or_404(self, assessment_id):
         return db.one_or_404(self.assessments().where(Assessment.id == assessment_id))
@@ -139,11 +146,23 @@ class Scope:
 _TO_CHANGE = {}  # (name, kind of area) -> a statement built by Scope._to_change
 
 
+def joined_to_districts(statement):
+    """`statement`, which selects from Cooperative, joined to the cooperative's village and kecamatan: the
+    tables a user's district_clause() names, and a list's order by place."""
+    return statement.join(Cooperative.village).join(Village.district)
+
+
 def joined_to_areas(statement):
-    """`statement`, which selects from Cooperative, joined to the cooperative's village, kecamatan and
-    regency: every table an area clause may name (a user's district_clause(), or a province, regency or
-    kecamatan asked for). A clause on a table not joined here would multiply the rows by that table's."""
-    return statement.join(Cooperative.village).join(Village.district).join(District.regency)
+    """The same joined on to the kecamatan's regency: every table an area clause may name (a user's
+    district_clause(), or a province, regency or kecamatan asked for). A clause on a table not joined here
+    would multiply the rows by that table's."""
+    return joined_to_districts(statement).join(District.regency)
+
+
+def places_loaded(load):
+    """`load`, a loader option that reaches cooperatives, also filling their village and kecamatan from the
+    rows that joined_to_districts() joined, rather than one query each."""
+    return load.contains_eager(Cooperative.village).contains_eager(Village.district)
 
 
 def scope():

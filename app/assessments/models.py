@@ -7,7 +7,7 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, Uuid, bindparam, func, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED  # noqa: F401 (re-exported)
 from app.auth.models import User
@@ -16,7 +16,6 @@ from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.definition import NA
 from app.instruments.models import InstrumentVersion
-from app.regions.models import Village
 
 STATUSES = {
     DRAFT: _l("Draf"),
@@ -125,17 +124,6 @@ class Assessment(Answered, db.Model):
         if self.status != RETURNED:
             return None
         return next((e for e in reversed(self.events) if e.action in ("return", "reopen")), None)
-
-    @staticmethod
-    def listing():
-        """Assessments with their cooperative, village and kecamatan, and their instrument version (its
-        definition stays deferred), newest first."""
-        return (select(Assessment)
-                .join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
-                .join(Assessment.instrument_version)
-                .options(contains_eager(Assessment.cooperative).contains_eager(Cooperative.village)
-                         .contains_eager(Village.district), contains_eager(Assessment.instrument_version))
-                .order_by(Assessment.updated_at.desc()))
 
 
 class Stamped:

@@ -12,7 +12,6 @@ from app.regions.models import District
 from app.rendering import form_page
 from app.rollups.stats import topics_by_weakness
 from app.rollups.view import Asked, instrument, latest_in
-from app.cooperatives.models import Cooperative
 
 FIELDS = ("title", "held_on", "venue", "notes")
 
@@ -57,10 +56,11 @@ def show(session_id):
     session = db.one_or_404(sessions().where(BimtekSession.id == session_id))
     current = instrument()
     asked = Asked.from_request(default=session.readiness_date)
-    where = [scope().district_clause(), District.code.in_(session.district_codes)]
+    area, in_session = scope(), District.code.in_(session.district_codes)
+    where = [area.district_clause(), in_session]
     latest = latest_in(where, asked, current) if current else {}
     topics = [(topic, topic.sections) for topic in current.topics] if current else []
     return render_template("bimtek/show.html", session=session, asked=asked, instrument=current, latest=latest,
-                           cooperatives=db.session.scalars(Cooperative.listing().where(*where)).all(),
+                           cooperatives=db.session.scalars(area.cooperatives().where(in_session)).all(),
                            topics=topics_by_weakness([l.current for l in latest.values()], topics,
                                                      current.section_codes) if current else [])

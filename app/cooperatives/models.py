@@ -2,12 +2,12 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, select
-from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import db
-from app.regions.models import District, Village
+from app.regions.models import Village
 
 # Positions under SE/Juklak Menkop 1/2025; the first word says whether the holder is pengurus or pengawas.
 OFFICER_ROLES = {
@@ -45,14 +45,6 @@ class Cooperative(db.Model):
     village: Mapped[Village] = relationship()
     officers: Mapped[list["Officer"]] = relationship(
         back_populates="cooperative", cascade="all, delete-orphan", order_by="Officer.id")
-
-    @staticmethod
-    def listing():
-        """A select of cooperatives with their village and kecamatan, ordered by place."""
-        return (select(Cooperative)
-                .join(Cooperative.village).join(Village.district)
-                .options(contains_eager(Cooperative.village).contains_eager(Village.district))
-                .order_by(District.name, Village.name))
 
 
 class Officer(db.Model):

@@ -11,7 +11,6 @@ from app.assessments.models import STATUSES, Assessment
 from app.assessments.service import CommentNeeded, Conflict, result_of, transition
 from app.assessments.workflow import NotAllowed, actions_for
 from app.auth.models import ADMIN, SUPERVISOR, User
-from app.cooperatives.models import Cooperative
 from app.errors import render_error
 from app.extensions import db
 from app.instruments.definition import NA
@@ -35,8 +34,7 @@ def index():
     form.validate()
     clauses = filters(form)
     counts = dict(db.session.execute(
-        select(Assessment.status, func.count()).join(Assessment.cooperative).join(Cooperative.village)
-        .join(Village.district).where(area.district_clause(), *clauses).group_by(Assessment.status)).all())
+        area.assessment_rows(Assessment.status, func.count()).where(*clauses).group_by(Assessment.status)).all())
     status = form.status.data or "submitted"
     if status in STATUSES:
         clauses.append(Assessment.status == status)

@@ -57,7 +57,7 @@ def district(code):
     area = scope()
     kecamatan = db.one_or_404(area.districts().where(District.code == code))
     asked, where = Asked.from_request(), [area.district_clause(), District.code == code]
-    cooperatives = db.session.scalars(Cooperative.listing().where(*where)).all()
+    cooperatives = db.session.scalars(area.cooperatives().where(District.code == code)).all()
     return render_template("rollups/district.html", district=kecamatan, cooperatives=cooperatives,
                            latest=latest_in(where, asked, current), asked=asked, instrument=current)
 
