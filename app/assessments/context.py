@@ -1,7 +1,7 @@
 """What a view needs to know of an assessment: may this user see it or change it, and what its page shows."""
 from functools import cached_property
 
-from flask import abort, current_app, request
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,9 +12,8 @@ from app.assessments.models import DRAFT, TEMPLATE_ID, Assessment
 from app.assessments.service import server_stamp
 from app.auth.models import FACILITATOR
 from app.errors import render_error
-from app.extensions import db
 from app.inputs import MAX_SEQ, MAX_STAMP
-from app.instruments.models import version_in_use
+from app.instruments.models import current_version
 from app.instruments.scoring import section_result, visible_questions
 from app.i18n import today
 
@@ -37,7 +36,7 @@ def viewable(assessment_id):
     """The assessment in the user's area; for TEMPLATE_ID, the blank one a facilitator prepares offline."""
     if assessment_id != TEMPLATE_ID or current_user.role != FACILITATOR:
         return scope().assessment_or_404(assessment_id)
-    version = version_in_use(db.session, current_app.config["INSTRUMENT"])
+    version = current_version()
     if version is None:
         abort(404)
     return Assessment(id=TEMPLATE_ID, instrument_version=version, facilitator_id=current_user.id,

@@ -1,5 +1,5 @@
 """The facilitator's visits: start, one section per screen with autosave, summary and submit."""
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,7 +19,7 @@ from app.auth.models import FACILITATOR
 from app.errors import render_error
 from app.extensions import db
 from app.instruments.definition import AnswerError
-from app.instruments.models import version_in_use
+from app.instruments.models import current_version
 from app.instruments.scoring import visible_questions
 from app.rendering import form_page, render, wants_fragment
 
@@ -44,7 +44,7 @@ def index():
 def new(cooperative_id):
     """Start a visit; the id comes from the browser, so a retried start opens the same assessment."""
     cooperative = scope().cooperative_or_404(cooperative_id)
-    version = version_in_use(db.session, current_app.config["INSTRUMENT"])
+    version = current_version()
     if version is None:
         return render_error(503, _("Belum ada instrumen penilaian yang diterbitkan. Hubungi Dinas."))
     form = StartForm(cooperative, open_drafts(scope(), cooperative.id))
@@ -66,7 +66,7 @@ def new(cooperative_id):
 def prepare(cooperative_id):
     """The pages to keep on the phone for visiting a cooperative without signal (app.js caches them)."""
     cooperative = scope().cooperative_or_404(cooperative_id)
-    version = version_in_use(db.session, current_app.config["INSTRUMENT"])
+    version = current_version()
     sections = version.instrument.sections if version else []
     return jsonify(urls=[
         url_for("assessments.index"),

@@ -1,6 +1,7 @@
 """Published instrument versions (immutable) and the version new assessments use."""
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint, event, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -92,3 +93,9 @@ def version_in_use(session, code):
     """The version new assessments of instrument `code` use, or None before any is published."""
     in_use = session.get(InstrumentInUse, code)
     return in_use.version if in_use else None
+
+
+def current_version():
+    """The version in use of this deployment's instrument (config INSTRUMENT), or None: what new
+    assessments start with and what the rollups are read by."""
+    return version_in_use(db.session, current_app.config["INSTRUMENT"])

@@ -6,7 +6,7 @@ from app.access import role_required
 from app.auth.models import ADMIN
 from app.extensions import db
 from app.instruments import bp
-from app.instruments.models import InstrumentInUse, InstrumentVersion
+from app.instruments.models import InstrumentInUse, InstrumentVersion, version_in_use
 
 
 @bp.get("/")
@@ -24,6 +24,5 @@ def index():
 def show(version_id):
     """One version: levels, gates, Bimtek topics, and every question as the facilitator sees it."""
     version = db.get_or_404(InstrumentVersion, version_id)
-    in_use = db.session.get(InstrumentInUse, version.code)
     return render_template("instruments/show.html", version=version, instrument=version.instrument,
-                           in_use=in_use is not None and in_use.version_id == version.id)
+                           in_use=version_in_use(db.session, version.code) is version)

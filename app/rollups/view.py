@@ -8,7 +8,7 @@ from sqlalchemy import select, true
 from app.extensions import db
 from app.regions.models import District, Province, Regency
 from app.rollups import bp
-from app.instruments.models import version_in_use
+from app.instruments.models import current_version
 from app.rollups.queries import cooperative_counts, counted, counted_scores
 from app.rollups.stats import latest_per_cooperative, rollup
 from app.i18n import today
@@ -69,7 +69,7 @@ class Asked:
 
 def instrument():
     """The instrument in use: its levels, sections and topics label every rollup."""
-    version = version_in_use(db.session, current_app.config["INSTRUMENT"])
+    version = current_version()
     return version.instrument if version else None
 
 
