@@ -85,6 +85,10 @@ class Scope:
                          contains_eager(Assessment.instrument_version))
                 .where(self.district_clause()).order_by(Assessment.updated_at.desc()))
 
+    def own_assessments(self):
+        """The assessments in this user's area that they started (see is_own)."""
+        return self.assessments().where(Assessment.facilitator_id == self.user.id)
+
     def assessment_rows(self, *columns):
         """A select of `columns` of the assessments in this user's area: rows, not objects, for a list."""
         return (joined_to_districts(select(*columns).select_from(Assessment).join(Assessment.cooperative))
@@ -168,3 +172,8 @@ def places_loaded(load):
 def scope():
     """The Scope of the logged-in user."""
     return Scope(current_user)
+
+
+def is_own(assessment):
+    """Whether the logged-in user started `assessment`: only they change it or submit it."""
+    return assessment.facilitator_id == current_user.id

@@ -5,7 +5,7 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.access import scope
+from app.access import is_own, scope
 from app.assessments.forms import answer_message
 from app.assessments.merge import corrected
 from app.assessments.models import DRAFT, TEMPLATE_ID, Assessment
@@ -29,7 +29,7 @@ def client_stamp():
 
 
 def can_edit(assessment):
-    return assessment.facilitator_id == current_user.id and assessment.editable
+    return is_own(assessment) and assessment.editable
 
 
 def viewable(assessment_id):
@@ -62,7 +62,7 @@ def check_own_draft(assessment):
     """Only the facilitator who started an assessment changes it, and only until it is submitted."""
     if assessment.is_template:  # a page to copy, never saved
         abort(404)
-    if assessment.facilitator_id != current_user.id:
+    if not is_own(assessment):
         abort(render_error(403, _("Penilaian ini milik pendamping lain; Anda tidak dapat mengubahnya.")))
     if not assessment.editable:
         abort(render_error(409, _("Penilaian ini sudah dikirim dan terkunci.")))

@@ -3,12 +3,12 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.access import role_required, scope
+from app.access import is_own, role_required, scope
 from app.assessments import bp
 from app.assessments.context import (Sheet, can_edit, check_own_draft, client_stamp, own_draft, own_draft_to_answer,
                                      section_or_404, viewable)
 from app.assessments.forms import StartForm, answer_message
-from app.assessments.models import ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID, Assessment
+from app.assessments.models import ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID
 from app.assessments.photo_routes import photo_folder, section_photos
 from app.assessments.forms import CONFLICT
 from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, parse_section,
@@ -34,7 +34,7 @@ def labels():
 @role_required(FACILITATOR)
 def index():
     """Kunjungan saya: the facilitator's drafts, returned and submitted assessments."""
-    mine = db.session.scalars(scope().assessments().where(Assessment.facilitator_id == current_user.id)).all()
+    mine = db.session.scalars(scope().own_assessments()).all()
     groups = {status: [a for a in mine if a.status == status] for status in (RETURNED, DRAFT, SUBMITTED, APPROVED)}
     return render_template("assessments/index.html", groups=groups)
 
@@ -146,7 +146,7 @@ def summary(assessment_id):
 def submit_assessment(assessment_id):
     """Submit a complete assessment; it is locked until a supervisor returns it. Repeats change nothing."""
     assessment = scope().assessment_or_404(assessment_id)
-    if assessment.facilitator_id != current_user.id:
+    if not is_own(assessment):
         abort(403)
     try:
         transition(assessment, "submit", current_user, assessment.version)

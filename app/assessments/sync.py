@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from app.access import role_required, scope
+from app.access import is_own, role_required, scope
 from app.assessments import bp
 from app.assessments.forms import CONFLICT, ID_REFUSED, StartForm, answer_message
 from app.assessments.merge import read_batch
@@ -117,7 +117,7 @@ def apply_submit(op):
 def own(op):
     """The operation's assessment, if it is this facilitator's; refused otherwise."""
     assessment = db.session.scalar(scope().assessments().where(Assessment.id == op.assessment))
-    if assessment is None or assessment.facilitator_id != current_user.id:
+    if assessment is None or not is_own(assessment):
         raise Refused("not_yours", _("Penilaian ini tidak ditemukan atau milik pendamping lain."))
     return assessment
 

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.access import role_required, scope
+from app.access import is_own, role_required, scope
 from app.assessments.forms import CONFLICT
 from app.assessments.models import STATUSES, Assessment
 from app.assessments.service import CommentNeeded, Conflict, result_of, transition
@@ -96,8 +96,7 @@ def review_page(assessment, form):
     na = {code for code, value in values.items() if value is NA}
     return render_template("reviews/show.html", assessment=assessment, form=form, result=result_of(assessment, values),
                            shown=visible_questions(assessment.instrument, values), values=values, na=na,
-                           actions=actions_for(assessment.status, current_user.role,
-                                               assessment.facilitator_id == current_user.id))
+                           actions=actions_for(assessment.status, current_user.role, is_own(assessment)))
 
 
 DONE = {
