@@ -28,8 +28,20 @@ def client_stamp():
     return corrected(ts, sent, server_stamp()[0]), seq if seq and 0 < seq <= MAX_SEQ else 0
 
 
+NOT_YOURS, LOCKED = "not_yours", "locked"  # why an assessment may not be changed: refusal()
+
+
+def refusal(assessment):
+    """Why the current user may not change `assessment` now, or None: only the facilitator who started an
+    assessment changes it (NOT_YOURS), and only until it is submitted (LOCKED). A page says so with an
+    error page (check_own_draft), a sync with the reason (sync.own_draft)."""
+    if not is_own(assessment):
+        return NOT_YOURS
+    return None if assessment.editable else LOCKED
+
+
 def can_edit(assessment):
-    return is_own(assessment) and assessment.editable
+    return refusal(assessment) is None
 
 
 def viewable(assessment_id):
@@ -59,12 +71,13 @@ def own_draft_to_answer(assessment_id):
 
 
 def check_own_draft(assessment):
-    """Only the facilitator who started an assessment changes it, and only until it is submitted."""
+    """Abort with a page saying why, unless the current user may change `assessment` now (see refusal)."""
     if assessment.is_template:  # a page to copy, never saved
         abort(404)
-    if not is_own(assessment):
+    reason = refusal(assessment)
+    if reason == NOT_YOURS:
         abort(render_error(403, _("Penilaian ini milik pendamping lain; Anda tidak dapat mengubahnya.")))
-    if not assessment.editable:
+    if reason == LOCKED:
         abort(render_error(409, _("Penilaian ini sudah dikirim dan terkunci.")))
 
 

@@ -6,6 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.access import is_own, role_required, scope
 from app.assessments import bp
+from app.assessments.context import LOCKED, NOT_YOURS, refusal
 from app.assessments.forms import CONFLICT, ID_REFUSED, StartForm, answer_message
 from app.assessments.merge import read_batch
 from app.assessments.models import Assessment
@@ -118,14 +119,16 @@ def own(op):
     """The operation's assessment, if it is this facilitator's; refused otherwise."""
     assessment = db.session.scalar(scope().assessments().where(Assessment.id == op.assessment))
     if assessment is None or not is_own(assessment):
-        raise Refused("not_yours", _("Penilaian ini tidak ditemukan atau milik pendamping lain."))
+        raise Refused(NOT_YOURS, _("Penilaian ini tidak ditemukan atau milik pendamping lain."))
     return assessment
 
 
 def own_draft(op):
+    """The operation's assessment, if this facilitator may change it now (context.refusal); refused
+    otherwise with the reason, where a page would show an error (context.check_own_draft)."""
     assessment = own(op)
-    if not assessment.editable:
-        raise Refused("locked", _("Penilaian ini sudah dikirim dan terkunci."))
+    if refusal(assessment) == LOCKED:
+        raise Refused(LOCKED, _("Penilaian ini sudah dikirim dan terkunci."))
     return assessment
 
 
