@@ -22,7 +22,7 @@ from app.regions.models import District, Regency, Village
 from app.rollups import bp
 from app.rollups.cells import inert, number
 from app.rollups.queries import latest_counted
-from app.rollups.view import DISTRICTS, LEVEL_COLOURS, PROVINCES, Asked, area_of, area_rollups, instrument
+from app.rollups.view import DISTRICTS, LEVEL_COLOURS, Asked, area_asked, area_rollups, instrument
 
 
 class Target:
@@ -30,33 +30,22 @@ class Target:
     Bimtek session (?session=); and the level of areas its summary and sheets list."""
 
     def __init__(self):
-        area = scope()
-        self.where, default, place = [area.district_clause()], None, None
-        self.level = PROVINCES if area.national else DISTRICTS
-        code = request.args.get("area") or request.args.get("district")
+        area, default = scope(), None
         if request.args.get("session"):
             session = db.one_or_404(BimtekSession.covering(area.district_clause())
                                     .where(BimtekSession.id == request.args.get("session", type=id_number)))
-            self.where.append(District.code.in_(session.district_codes))
-            self.name, default, self.level = f"bimtek-{session.held_on.isoformat()}-{session.title}", \
-                session.readiness_date, DISTRICTS
-        elif code:
-            try:
-                place, clause, inside = area_of(code)
-            except KeyError:
-                abort(404)
-            if place is None:  # a code of the right shape that names no area
-                abort(404)
-            self.where.append(clause)
-            self.level = inside or DISTRICTS
-            self.name = f"kec-{place.name}" if inside is None else place.name
+            self.where, self.level = [area.district_clause(), District.code.in_(session.district_codes)], DISTRICTS
+            self.areas = db.session.scalars(self.level.areas(self.where)).all()
+            self.name, default = f"bimtek-{session.held_on.isoformat()}-{session.title}", session.readiness_date
         else:
-            regency = db.session.scalar(select(Regency.name).join(District).where(*self.where).limit(1))
-            self.name = "indonesia" if area.national else regency or "wilayah"
+            place, self.where, self.level, self.areas = area_asked(
+                area, request.args.get("area") or request.args.get("district"), in_kecamatan=DISTRICTS)
+            if place is None:
+                regency = db.session.scalar(select(Regency.name).join(District).where(*self.where).limit(1))
+                self.name = "indonesia" if area.national else regency or "wilayah"
+            else:
+                self.name = f"kec-{place.name}" if isinstance(place, District) else place.name
         self.asked = Asked.from_request(default=default)
-        self.areas = db.session.scalars(self.level.areas(self.where)).all()
-        if place is not None and not self.areas:
-            abort(404)
 
     def latest(self, sections=()):
         """The subquery of each cooperative's latest counted assessment in the target (see latest_counted)."""

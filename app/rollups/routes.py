@@ -1,7 +1,6 @@
 """The regency dashboard, the kecamatan page and the printable readiness sheet."""
 
 from flask import abort, render_template, request
-from sqlalchemy import true
 
 from app.access import role_required, scope
 from app.auth.models import ADMIN, SUPERVISOR
@@ -11,7 +10,7 @@ from app.regions.models import District
 from app.rendering import render
 from app.rollups import bp
 from app.rollups.stats import weakest_sections
-from app.rollups.view import DISTRICTS, Asked, area_of, area_rollups, instrument, latest_in
+from app.rollups.view import Asked, area_asked, area_rollups, instrument, latest_in
 from app.i18n import today
 
 SORTS = {
@@ -31,15 +30,8 @@ def dashboard():
     country lists provinces, a province its regencies, a regency its kecamatan. Each row: cooperatives,
     assessed and coverage, mean and median, levels, weakest sections."""
     current = instrument() or abort(404)
-    asked, area, code = Asked.from_request(), scope(), request.args.get("area") or None
-    try:
-        place, clause, level = area_of(code) if code or area.national else (None, true(), DISTRICTS)
-    except KeyError:
-        abort(404)
-    where = [area.district_clause(), clause]
-    areas = db.session.scalars(level.areas(where)).all() if level else []
-    if code and not areas:
-        abort(404)
+    asked, code = Asked.from_request(), request.args.get("area") or None
+    place, where, level, areas = area_asked(scope(), code)
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     descending = request.args.get("desc") == "1"
     rows, total = area_rollups(areas, level, where, asked, current)

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from sqlalchemy import select, true
 
 from app.extensions import db
@@ -36,16 +36,26 @@ PROVINCES = Level("province", Province, Regency.province_code)
 REGENCIES = Level("regency", Regency, District.regency_code)
 DISTRICTS = Level("district", District, District.code)
 LEVELS = {2: PROVINCES, 5: REGENCIES, 8: DISTRICTS}  # by the length of a Kemendagri code: 35, 35.17, 35.17.08
-INSIDE = {None: PROVINCES, PROVINCES: REGENCIES, REGENCIES: DISTRICTS, DISTRICTS: None}
+INSIDE = {PROVINCES: REGENCIES, REGENCIES: DISTRICTS, DISTRICTS: None}
 
 
-def area_of(code):
-    """(the province, regency or kecamatan named by `code`, the clause selecting its kecamatan, the Level
-    listed inside it); for None, the country. Raises KeyError for a code of no level."""
-    if code is None:
-        return None, true(), PROVINCES
-    level = LEVELS[len(code)]
-    return db.session.get(level.model, code), level.column == code, INSIDE[level]
+def area_asked(area, code, in_kecamatan=None):
+    """The area that ?area=`code` asks for within the user's Scope `area`, or all of it without a code:
+    (its province, regency or kecamatan, or None; the clauses selecting its kecamatan; the Level of the
+    areas listed inside it, `in_kecamatan` in a kecamatan; those areas). 404 for a code that names no
+    area, or an area that lists none of the user's."""
+    place, clause, level = None, true(), PROVINCES if area.national else DISTRICTS
+    if code:
+        named = LEVELS.get(len(code))
+        place = db.session.get(named.model, code) if named else None
+        if place is None:  # of no level's length, or of the right length but naming no area
+            abort(404)
+        clause, level = named.column == code, INSIDE[named] or in_kecamatan
+    where = [area.district_clause(), clause]
+    areas = db.session.scalars(level.areas(where)).all() if level else []
+    if code and not areas:
+        abort(404)
+    return place, where, level, areas
 
 
 @dataclass
