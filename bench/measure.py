@@ -30,7 +30,7 @@ from app.extensions import db
 from app.instruments.definition import NA
 from app.instruments.models import version_in_use
 from app.regions.models import District, Regency, Village
-from app.rollups.view import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollups, instrument
+from app.rollups.asked import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollups, instrument
 from app.i18n import today
 from bench import synthetic
 from bench.bare import baseline_id

@@ -10,8 +10,8 @@ from app.bimtek.models import BimtekSession
 from app.extensions import db
 from app.regions.models import District
 from app.rendering import form_page
+from app.rollups.asked import Asked, instrument, latest_in
 from app.rollups.stats import topics_by_weakness
-from app.rollups.view import Asked, instrument, latest_in
 
 FIELDS = ("title", "held_on", "venue", "notes")
 

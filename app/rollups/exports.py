@@ -20,9 +20,9 @@ from app.extensions import db
 from app.inputs import id_number
 from app.regions.models import District, Regency, Village
 from app.rollups import bp
+from app.rollups.asked import DISTRICTS, LEVEL_COLOURS, Asked, area_asked, area_rollups, instrument
 from app.rollups.cells import inert, number
 from app.rollups.queries import latest_counted
-from app.rollups.view import DISTRICTS, LEVEL_COLOURS, Asked, area_asked, area_rollups, instrument
 
 
 class Target:

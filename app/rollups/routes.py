@@ -9,8 +9,8 @@ from app.extensions import db
 from app.regions.models import District
 from app.rendering import render
 from app.rollups import bp
+from app.rollups.asked import Asked, area_asked, area_rollups, instrument, latest_in
 from app.rollups.stats import weakest_sections
-from app.rollups.view import Asked, area_asked, area_rollups, instrument, latest_in
 from app.i18n import today
 
 SORTS = {

@@ -1,4 +1,5 @@
-"""What a rollup page or export is asked for: the area, the date, whether submitted ones count."""
+"""What a rollup page, export or Bimtek page is asked for (the area, the date, whether submitted ones
+count), and the rollups read for it by the instrument in use."""
 from dataclasses import dataclass
 from datetime import date
 
