@@ -9,9 +9,10 @@ from flask import Flask
 from jinja2 import StrictUndefined
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import babel, csrf, db, htmx, login, migrate
-from app.inputs import IdConverter
+from app.inputs import MAX_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 # Views and commands attach themselves to their feature's blueprint when imported. They are imported
@@ -117,6 +118,14 @@ def instance_secret_key(instance):
         finally:
             partial.unlink()
     return path.read_text().strip()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: a number no id column holds is simply not found (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 @event.listens_for(Engine, "connect")

@@ -3,10 +3,8 @@
 PostgreSQL refuses NUL characters in text; a Python string decoded from JSON may hold lone
 surrogates that no database encoding takes; and a number past 64 bits (32 for a sequence
 number) overflows its column. Values breaking these are refused with a message, never stored.
-Plain Python (the URL converter is Werkzeug's).
+Plain Python: the rule modules use these too (the URL converter keeping MAX_ID is in the factory).
 """
-from werkzeug.routing import IntegerConverter
-
 MAX_ID = 2 ** 63 - 1  # the largest id a BIGINT (or SQLite INTEGER) column holds
 MAX_SEQ = 2 ** 31 - 1  # an outbox sequence number: an INTEGER column
 MAX_STAMP = 2 ** 53  # a phone's clock in ms: JavaScript's largest safe integer
@@ -68,10 +66,3 @@ def page_number(text):
         raise ValueError(text)
     return number
 
-
-class IdConverter(IntegerConverter):
-    """`<int:...>` in URLs: a number no id column holds is simply not found (404)."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
