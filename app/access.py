@@ -12,11 +12,12 @@ from sqlalchemy import bindparam, exists, or_, select, true
 from sqlalchemy.orm import Load, contains_eager, selectinload
 
 from app.assessments.models import Assessment, Draft
-from app.auth.models import ADMIN, User, user_district
+from app.auth.models import User, user_district
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.models import InstrumentVersion, instrument_of
 from app.regions.models import District, Village
+from app.roles import ADMIN
 
 
 def role_required(*roles):

@@ -2,7 +2,7 @@
 import re
 from urllib.parse import unquote, urlsplit
 
-from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR
+from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 
 # Each role's home: a facilitator's visits, a supervisor's review queue, the Dinas's cooperatives.
 HOME = {FACILITATOR: "assessments.index", SUPERVISOR: "reviews.index", ADMIN: "cooperatives.index"}

@@ -13,7 +13,7 @@ from app.access import joined_to_areas
 from app.assessments.models import Answer, Assessment, Event
 from app.assessments.service import stored_result
 from app.assessments.workflow import APPROVED, DRAFT, SUBMITTED
-from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR, User, user_district
+from app.auth.models import User, user_district
 from app.cooperatives.models import Cooperative
 from app.cooperatives.seed import seed_cooperatives
 from app.demo import INSTRUMENT_FILE
@@ -23,6 +23,7 @@ from app.instruments.scoring import score
 from app.regions.files import read_regions
 from app.regions.models import District, Regency, Village
 from app.regions.store import save_regions
+from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 from bench import synthetic
 
 PASSWORD = "siapkop-bench"  # every benchmark user's password: the dataset is synthetic

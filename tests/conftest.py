@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from app import ROOT, create_app
 from app.assessments.models import Answer, Assessment
-from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR, User
+from app.auth.models import User
 from app.cooperatives.models import Cooperative
 from app.cooperatives.seed import seed_cooperatives
 from app.extensions import db
@@ -26,6 +26,7 @@ from app.instruments.models import publish
 from app.regions.files import read_regions
 from app.regions.models import District, Village
 from app.regions.store import save_regions
+from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 from config import TestConfig
 from tests.pgserver import PostgresServer
 

@@ -6,8 +6,9 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app.auth import models
-from app.auth.models import FACILITATOR, User
+from app.auth.models import User
 from app.extensions import db
+from app.roles import FACILITATOR
 from tests.conftest import DIWEK, PASSWORD, Auth, add_user, csrf_token
 
 

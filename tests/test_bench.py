@@ -20,10 +20,11 @@ from app import ROOT
 from app.assessments.models import Answer, Assessment
 from app.assessments.service import result_of
 from app.assessments.workflow import APPROVED, DRAFT
-from app.auth.models import ADMIN, User
+from app.auth.models import User
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.regions.models import Village
+from app.roles import ADMIN
 from bench.bare import baseline_id
 from bench.cli import bench
 from tests.conftest import make_app

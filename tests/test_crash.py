@@ -23,11 +23,12 @@ from sqlalchemy import select, text
 
 from app.assessments.models import Answer
 from app.assessments.service import start
-from app.auth.models import FACILITATOR, User
+from app.auth.models import User
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.models import publish
 from app.regions.models import Village
+from app.roles import FACILITATOR
 from tests.conftest import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_user, load_jombang, make_app
 from tests.serving import served
 

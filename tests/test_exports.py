@@ -13,7 +13,7 @@ from app.rollups.cells import inert
 from app.assessments.models import Answer, Assessment
 from app.assessments.service import parse_answer, save_answer, start, transition
 from app.assessments.workflow import APPROVED
-from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR, User
+from app.auth.models import User
 from app.cooperatives.models import Cooperative
 from app.cooperatives.seed import seed_cooperatives
 from app.extensions import db
@@ -22,6 +22,7 @@ from app.instruments.models import publish
 from app.regions.files import read_regions
 from app.regions.models import District, Regency, Village
 from app.regions.store import save_regions
+from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 from tests.conftest import BEST, DIWEK, INSTRUMENT, REGIONS_DIR, SOURCE, WONOSALAM, add_user
 from tests.test_reviews import act
 

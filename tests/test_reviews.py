@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from app.assessments.models import Event
-from app.assessments.workflow import (ADMIN, APPROVED, DRAFT, FACILITATOR, RETURNED, SUBMITTED, SUPERVISOR,
-                                      NotAllowed, actions_for, move_for)
+from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED, NotAllowed, actions_for, move_for
 from app.extensions import db
+from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 from tests.conftest import BEST, DIWEK, WONOSALAM, Auth, add_user, answers, assessment
 
 # Who may do what, from which state: everything else is forbidden.

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from app.assessments.models import Answer, Assessment, Event
-from app.auth.models import ADMIN, User
+from app.auth.models import User
 from app.bimtek.models import BimtekSession
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.models import publish
 from app.assessments.workflow import APPROVED, RETURNED, SUBMITTED
 from app.regions.models import District, Regency, Village
+from app.roles import ADMIN
 from app.rollups.queries import current_states, states_as_of
 from app.rollups.stats import Scored, latest_per_cooperative, rollup, topics_by_weakness, weakest_sections
 from tests.conftest import DIWEK, INSTRUMENT, SOURCE, SUPERVISOR, WONOSALAM, add_user

@@ -11,12 +11,13 @@ from sqlalchemy import event, func, select, text
 from app.assessments.merge import SKEW, corrected, is_newer, read_batch
 from app.assessments.models import TEMPLATE_ID, Answer, Assessment, SectionNote
 from app.assessments.service import start
-from app.auth.models import FACILITATOR, User
+from app.auth.models import User
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.inputs import MAX_DEPTH
 from app.instruments.models import InstrumentVersion
 from app.regions.models import Village
+from app.roles import FACILITATOR
 from tests.conftest import BEST, DIWEK, WONOSALAM, add_user, answers, assessment
 
 ID_REFUSED = "Formulir ini tidak berlaku lagi. Muat ulang halaman lalu coba lagi."

@@ -11,11 +11,12 @@ from sqlalchemy import event, func, select
 
 from app.assessments.models import Assessment, Event
 from app.assessments.service import parse_answer, save_answer, start, transition
-from app.auth.models import FACILITATOR, User
+from app.auth.models import User
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.models import InstrumentVersion, publish
 from app.regions.models import Village
+from app.roles import FACILITATOR
 from tests.conftest import BEST, DIWEK, INSTRUMENT, SOURCE, WONOSALAM, add_user, assessment
 
 ROLES = ("fas.diwek", "supervisor", "dinas")  # everyone who sees Diwek's cooperatives

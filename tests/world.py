@@ -19,7 +19,7 @@ from sqlalchemy import event, select
 
 from app.assessments.photos import process_photo
 from app.assessments.service import parse_answer, save_answer, save_note, start, store_photo, transition
-from app.auth.models import FACILITATOR, SUPERVISOR, User
+from app.auth.models import User
 from app.bimtek.models import BimtekSession
 from app.cooperatives.models import Cooperative, Officer
 from app.cooperatives.seed import seed_cooperatives
@@ -28,6 +28,7 @@ from app.instruments.models import publish
 from app.regions.files import read_regions
 from app.regions.models import District, Village
 from app.regions.store import save_regions
+from app.roles import FACILITATOR, SUPERVISOR
 from tests.conftest import (BEST, DIWEK, INSTRUMENT, REGIONS_DIR, SOURCE, WONOSALAM, Auth, add_user, csrf_token,
                             load_jombang)
 

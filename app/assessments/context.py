@@ -10,12 +10,12 @@ from app.assessments.forms import answer_message
 from app.assessments.merge import corrected
 from app.assessments.models import DRAFT, TEMPLATE_ID, Assessment
 from app.assessments.service import server_stamp
-from app.auth.models import FACILITATOR
 from app.errors import render_error
 from app.inputs import MAX_SEQ, MAX_STAMP
 from app.instruments.models import current_version
 from app.instruments.scoring import section_result, visible_questions
 from app.i18n import today
+from app.roles import FACILITATOR
 
 
 def client_stamp():

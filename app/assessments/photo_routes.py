@@ -16,10 +16,10 @@ from app.assessments.forms import photo_message
 from app.assessments.models import Photo
 from app.assessments.photos import PhotoError, check_room, process_photo, read_limited
 from app.assessments.service import store_photo
-from app.auth.models import FACILITATOR
 from app.errors import render_error
 from app.extensions import db
 from app.rendering import render, wants_fragment
+from app.roles import FACILITATOR
 
 
 @bp.post("/<uuid:assessment_id>/photos/<code>")

@@ -15,13 +15,13 @@ from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConf
                                      result_of, save_answer, save_note, save_section, server_stamp, start, transition)
 from app.assessments.visits import open_drafts
 from app.assessments.workflow import NotAllowed
-from app.auth.models import FACILITATOR
 from app.errors import render_error
 from app.extensions import db
 from app.instruments.definition import AnswerError
 from app.instruments.models import current_version
 from app.instruments.scoring import visible_questions
 from app.rendering import form_page, render, wants_fragment
+from app.roles import FACILITATOR
 
 
 @bp.app_context_processor

@@ -13,12 +13,12 @@ from app.assessments.models import Assessment
 from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, save_answer, save_note,
                                      server_stamp, start, transition)
 from app.assessments.workflow import SUBMITTED, NotAllowed
-from app.auth.models import FACILITATOR
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.inputs import MAX_DEPTH, nested_within
 from app.instruments.definition import AnswerError
 from app.instruments.models import InstrumentVersion
+from app.roles import FACILITATOR
 
 
 class Refused(Exception):

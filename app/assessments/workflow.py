@@ -8,8 +8,9 @@
 """
 from dataclasses import dataclass
 
+from app.roles import ADMIN, FACILITATOR, SUPERVISOR
+
 DRAFT, SUBMITTED, RETURNED, APPROVED = "draft", "submitted", "returned", "approved"
-ADMIN, SUPERVISOR, FACILITATOR = "admin", "supervisor", "facilitator"
 OWNER = "owner"  # the facilitator who started the assessment
 
 

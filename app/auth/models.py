@@ -10,8 +10,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.regions.models import District, Regency
+from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 
-ADMIN, SUPERVISOR, FACILITATOR = "admin", "supervisor", "facilitator"
 ROLES = {
     ADMIN: _l("Admin Dinas"),
     SUPERVISOR: _l("Supervisor"),

@@ -3,13 +3,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.access import role_required, scope
-from app.auth.models import ADMIN, SUPERVISOR
 from app.bimtek import bp
 from app.bimtek.forms import SessionForm
 from app.bimtek.models import BimtekSession
 from app.extensions import db
 from app.regions.models import District
 from app.rendering import form_page
+from app.roles import ADMIN, SUPERVISOR
 from app.rollups.asked import Asked, instrument, latest_in
 from app.rollups.stats import topics_by_weakness
 

@@ -7,7 +7,6 @@ from sqlalchemy import or_
 from app.access import role_required, scope
 from app.assessments.models import Assessment
 from app.assessments.visits import visits
-from app.auth.models import ADMIN
 from app.cooperatives import bp
 from app.cooperatives.forms import BLANK_OFFICER_ROWS, CooperativeForm
 from app.cooperatives.models import Officer
@@ -15,6 +14,7 @@ from app.extensions import db
 from app.inputs import page_number
 from app.regions.models import District, Village
 from app.rendering import form_page, render
+from app.roles import ADMIN
 
 PROFILE_FIELDS = ("name", "sk_ahu", "nib", "nik", "founded_on", "address", "phone", "member_count")
 

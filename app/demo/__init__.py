@@ -8,7 +8,7 @@ from flask import Blueprint
 from sqlalchemy import select
 
 from app import ROOT
-from app.auth.models import ADMIN, FACILITATOR, SUPERVISOR, User
+from app.auth.models import User
 from app.bimtek.models import BimtekSession
 from app.cooperatives.seed import seed_cooperatives
 from app.extensions import db
@@ -17,6 +17,7 @@ from app.instruments.models import publish, version_in_use
 from app.regions.files import read_regions
 from app.regions.models import District
 from app.regions.store import save_regions
+from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 
 bp = Blueprint("demo", __name__, cli_group="demo")
 

@@ -3,10 +3,10 @@ from flask import render_template
 from sqlalchemy import select
 
 from app.access import role_required
-from app.auth.models import ADMIN
 from app.extensions import db
 from app.instruments import bp
 from app.instruments.models import InstrumentInUse, InstrumentVersion, version_in_use
+from app.roles import ADMIN
 
 
 @bp.get("/")

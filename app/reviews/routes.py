@@ -10,7 +10,7 @@ from app.assessments.forms import CONFLICT
 from app.assessments.models import STATUSES, Assessment
 from app.assessments.service import CommentNeeded, Conflict, result_of, transition
 from app.assessments.workflow import NotAllowed, actions_for
-from app.auth.models import ADMIN, SUPERVISOR, User
+from app.auth.models import User
 from app.errors import render_error
 from app.extensions import db
 from app.instruments.definition import NA
@@ -19,6 +19,7 @@ from app.regions.models import Village
 from app.rendering import render
 from app.reviews import bp
 from app.reviews.forms import QUESTION_COMMENT, ActionForm, QueueFilter
+from app.roles import ADMIN, SUPERVISOR
 
 REVIEWERS = (SUPERVISOR, ADMIN)
 

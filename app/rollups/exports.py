@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from app.access import joined_to_areas, role_required, scope
 from app.assessments.models import STATUSES, Answer, Assessment
-from app.auth.models import ADMIN, SUPERVISOR
 from app.bimtek.models import BimtekSession
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.inputs import id_number
 from app.regions.models import District, Regency, Village
+from app.roles import ADMIN, SUPERVISOR
 from app.rollups import bp
 from app.rollups.asked import DISTRICTS, LEVEL_COLOURS, Asked, area_asked, area_rollups, instrument
 from app.rollups.cells import inert, number

@@ -3,11 +3,11 @@
 from flask import abort, render_template, request
 
 from app.access import role_required, scope
-from app.auth.models import ADMIN, SUPERVISOR
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.regions.models import District
 from app.rendering import render
+from app.roles import ADMIN, SUPERVISOR
 from app.rollups import bp
 from app.rollups.asked import Asked, area_asked, area_rollups, instrument, latest_in
 from app.rollups.stats import weakest_sections

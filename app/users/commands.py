@@ -3,10 +3,11 @@ import click
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.auth.models import ADMIN, ROLES, User
+from app.auth.models import ROLES, User
 from app.extensions import db
 from app.forms import choices
 from app.regions.models import District, Regency
+from app.roles import ADMIN
 from app.users import bp
 from app.users.forms import NewUserForm
 from app.users.service import apply_user_form

@@ -5,9 +5,10 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.auth.models import ADMIN, ROLES, User
+from app.auth.models import ROLES, User
 from app.extensions import db
 from app.forms import BaseForm, choices, lower_strip, strip
+from app.roles import ADMIN
 
 
 class UserForm(BaseForm):

@@ -5,10 +5,11 @@ from flask_login import current_user, login_user
 from flask_login.config import COOKIE_NAME
 
 from app.access import role_required, scope
-from app.auth.models import ADMIN, User
+from app.auth.models import User
 from app.extensions import db
 from app.forms import choices
 from app.rendering import form_page
+from app.roles import ADMIN
 from app.users import bp
 from app.users.forms import NewUserForm, UserForm
 from app.users.service import apply_user_form

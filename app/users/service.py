@@ -1,8 +1,8 @@
 """Apply a validated user form to a User (shared by the admin page and the CLI)."""
 from sqlalchemy import select
 
-from app.auth.models import ADMIN
 from app.regions.models import District
+from app.roles import ADMIN
 
 
 def apply_user_form(session, form, user, regency_code):
