@@ -68,10 +68,10 @@ def rollups(web):
     """Rollups national per province, one province per regency, Jombang per kecamatan (and its page)."""
     asked, current = Asked(today(), False), instrument()
 
-    def timed(level, where):
-        areas = db.session.scalars(level.areas(where)).all()
-        rows, total = area_rollups(areas, level, where, asked, current)
-        return {"ms": median_ms(lambda: area_rollups(areas, level, where, asked, current), runs=3),
+    def timed(tier, where):
+        areas = db.session.scalars(tier.areas(where)).all()
+        rows, total = area_rollups(areas, tier, where, asked, current)
+        return {"ms": median_ms(lambda: area_rollups(areas, tier, where, asked, current), runs=3),
                 "areas": len(rows), "cooperatives": total.cooperatives, "assessed": total.assessed,
                 "mean": None if total.mean is None else round(total.mean, 1)}
 

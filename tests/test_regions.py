@@ -124,7 +124,7 @@ def test_unknown_regency_is_refused(app, runner, tmp_path):
 
 def test_shipped_national_files_are_complete():
     regions = read_regions(REGIONS_DIR)
-    assert [len(level) for level in regions.levels()] == [38, 514, 7285, 83762]
+    assert [len(tier) for tier in regions.tiers()] == [38, 514, 7285, 83762]
 
 
 def test_load_jombang_from_the_shipped_files(app, runner):

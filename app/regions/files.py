@@ -15,18 +15,19 @@ MAX_NAME = 100
 
 
 @dataclass(frozen=True)
-class Level:
+class TierFile:
+    """The file of one tier of areas: its columns, the shape of a code, the column naming the parent."""
     file: str
     columns: tuple
     code: re.Pattern
     parent: str | None  # the column naming the parent's code
 
 
-LEVELS = (
-    Level("provinces.csv", ("code", "name"), re.compile(r"\d{2}"), None),
-    Level("regencies.csv", ("code", "province_code", "name"), re.compile(r"\d{2}\.\d{2}"), "province_code"),
-    Level("districts.csv", ("code", "regency_code", "name"), re.compile(r"\d{2}\.\d{2}\.\d{2}"), "regency_code"),
-    Level("villages.csv.gz", ("code", "district_code", "name", "type"),
+TIER_FILES = (
+    TierFile("provinces.csv", ("code", "name"), re.compile(r"\d{2}"), None),
+    TierFile("regencies.csv", ("code", "province_code", "name"), re.compile(r"\d{2}\.\d{2}"), "province_code"),
+    TierFile("districts.csv", ("code", "regency_code", "name"), re.compile(r"\d{2}\.\d{2}\.\d{2}"), "regency_code"),
+    TierFile("villages.csv.gz", ("code", "district_code", "name", "type"),
           re.compile(r"\d{2}\.\d{2}\.\d{2}\.[123]\d{3}"), "district_code"),
 )
 
@@ -51,67 +52,67 @@ class RegionFileError(Exception):
 
 @dataclass
 class Regions:
-    """Checked rows of each level, as dicts with the columns of its file."""
+    """Checked rows of each tier, as dicts with the columns of its file."""
     provinces: list = field(default_factory=list)
     regencies: list = field(default_factory=list)
     districts: list = field(default_factory=list)
     villages: list = field(default_factory=list)
 
-    def levels(self):
+    def tiers(self):
         return (self.provinces, self.regencies, self.districts, self.villages)
 
 
 def read_regions(directory, regency=None):
     """Read and check all four files in `directory`; keep only `regency` (e.g. "35.17") if given."""
     problems = []
-    levels = []
+    tiers = []
     parents = None
-    for level in LEVELS:
-        rows = _read_level(directory, level, parents, problems)
-        levels.append(rows)
+    for tier in TIER_FILES:
+        rows = _read_tier(directory, tier, parents, problems)
+        tiers.append(rows)
         parents = {row["code"] for row in rows}
         if len(problems) >= MAX_ERRORS:
             break
     if problems:
         raise RegionFileError(problems[:MAX_ERRORS])
-    regions = Regions(*levels)
+    regions = Regions(*tiers)
     return _only_regency(regions, regency) if regency else regions
 
 
-def _read_level(directory, level, parents, problems):
-    path = f"{directory}/{level.file}"
-    opener = gzip.open if level.file.endswith(".gz") else open
+def _read_tier(directory, tier, parents, problems):
+    path = f"{directory}/{tier.file}"
+    opener = gzip.open if tier.file.endswith(".gz") else open
     rows, seen = [], set()
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as fh:
             reader = csv.reader(fh)
             header = next(reader, None)
-            if header is None or tuple(h.strip() for h in header) != level.columns:
-                problems.append(Problem(level.file, 1, f"header must be {','.join(level.columns)}"))
+            if header is None or tuple(h.strip() for h in header) != tier.columns:
+                problems.append(Problem(tier.file, 1, f"header must be {','.join(tier.columns)}"))
                 return rows
             for values in reader:
-                row, reason = _check_row(level, values, parents, seen)
+                row, reason = _check_row(tier, values, parents, seen)
                 if reason:
-                    problems.append(Problem(level.file, reader.line_num, reason))
+                    problems.append(Problem(tier.file, reader.line_num, reason))
                     if len(problems) >= MAX_ERRORS:
                         return rows
                 else:
                     seen.add(row["code"])
                     rows.append(row)
     except FileNotFoundError:
-        problems.append(Problem(level.file, 0, "file not found"))
+        problems.append(Problem(tier.file, 0, "file not found"))
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, OSError, csv.Error) as exc:
-        problems.append(Problem(level.file, 0, f"unreadable: {exc}"))
+        problems.append(Problem(tier.file, 0, f"unreadable: {exc}"))
     return rows
 
 
-def _check_row(level, values, parents, seen):
+def _check_row(tier, values, parents, seen):
     """Return (row, None) for a good line, or (None, reason)."""
-    if len(values) != len(level.columns):
-        return None, f"expected {len(level.columns)} columns, found {len(values)}"
-    row = dict(zip(level.columns, (v.strip() for v in values)))
+    if len(values) != len(tier.columns):
+        return None, f"expected {len(tier.columns)} columns, found {len(values)}"
+    row = dict(zip(tier.columns, (v.strip() for v in values)))
     code = row["code"]
-    if not level.code.fullmatch(code):
+    if not tier.code.fullmatch(code):
         return None, f"invalid code {code!r}"
     if code in seen:
         return None, f"duplicate code {code}"
@@ -119,12 +120,12 @@ def _check_row(level, values, parents, seen):
         return None, f"empty name for {code}"
     if len(row["name"]) > MAX_NAME:
         return None, f"name longer than {MAX_NAME} characters for {code}"
-    if level.parent:
-        parent = row[level.parent]
+    if tier.parent:
+        parent = row[tier.parent]
         if code.rsplit(".", 1)[0] != parent:
             return None, f"code {code} does not belong to {parent}"
         if parent not in parents:
-            return None, f"unknown {level.parent} {parent}"
+            return None, f"unknown {tier.parent} {parent}"
     if "type" in row:
         expected = VILLAGE_TYPES[code.rsplit(".", 1)[1][0]]
         if row["type"] != expected:

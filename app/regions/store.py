@@ -7,9 +7,9 @@ MODELS = (Province, Regency, District, Village)
 
 
 def save_regions(session, regions):
-    """Upsert every level; return {table: (added, updated)}. The caller commits or rolls back."""
+    """Upsert every tier; return {table: (added, updated)}. The caller commits or rolls back."""
     counts = {}
-    for model, rows in zip(MODELS, regions.levels()):
+    for model, rows in zip(MODELS, regions.tiers()):
         columns = [c.name for c in model.__table__.columns]
         existing = {r[0]: tuple(r) for r in session.execute(select(*[model.__table__.c[c] for c in columns]))}
         new, changed = [], []

@@ -21,42 +21,42 @@ bp.add_app_template_global(LEVEL_COLOURS, "level_colours")
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: its column is an SQL expression
-class Level:
-    """A level of areas a rollup lists: provinces, regencies or kecamatan."""
+class Tier:
+    """A tier of areas a rollup lists: provinces, regencies or kecamatan (a readiness level is a Level)."""
     name: str
     model: type
-    column: object  # the code of a cooperative's area of this level, on the District and Regency joined
+    column: object  # the code of a cooperative's area of this tier, on the District and Regency joined
 
     def areas(self, where):
-        """A select of the areas of this level that hold some kecamatan in `where`."""
+        """A select of the areas of this tier that hold some kecamatan in `where`."""
         return (select(self.model).where(self.model.code.in_(
             select(self.column).select_from(District).join(District.regency).where(*where))).order_by(self.model.name))
 
 
-PROVINCES = Level("province", Province, Regency.province_code)
-REGENCIES = Level("regency", Regency, District.regency_code)
-DISTRICTS = Level("district", District, District.code)
-LEVELS = {2: PROVINCES, 5: REGENCIES, 8: DISTRICTS}  # by the length of a Kemendagri code: 35, 35.17, 35.17.08
+PROVINCES = Tier("province", Province, Regency.province_code)
+REGENCIES = Tier("regency", Regency, District.regency_code)
+DISTRICTS = Tier("district", District, District.code)
+TIERS = {2: PROVINCES, 5: REGENCIES, 8: DISTRICTS}  # by the length of a Kemendagri code: 35, 35.17, 35.17.08
 INSIDE = {PROVINCES: REGENCIES, REGENCIES: DISTRICTS, DISTRICTS: None}
 
 
 def area_asked(area, code, in_kecamatan=None):
     """The area that ?area=`code` asks for within the user's Scope `area`, or all of it without a code:
-    (its province, regency or kecamatan, or None; the clauses selecting its kecamatan; the Level of the
+    (its province, regency or kecamatan, or None; the clauses selecting its kecamatan; the Tier of the
     areas listed inside it, `in_kecamatan` in a kecamatan; those areas). 404 for a code that names no
     area, or an area that lists none of the user's."""
-    place, clause, level = None, true(), PROVINCES if area.national else DISTRICTS
+    place, clause, tier = None, true(), PROVINCES if area.national else DISTRICTS
     if code:
-        named = LEVELS.get(len(code))
+        named = TIERS.get(len(code))
         place = db.session.get(named.model, code) if named else None
-        if place is None:  # of no level's length, or of the right length but naming no area
+        if place is None:  # of no tier's length, or of the right length but naming no area
             abort(404)
-        clause, level = named.column == code, INSIDE[named] or in_kecamatan
+        clause, tier = named.column == code, INSIDE[named] or in_kecamatan
     where = [area.district_clause(), clause]
-    areas = db.session.scalars(level.areas(where)).all() if level else []
+    areas = db.session.scalars(tier.areas(where)).all() if tier else []
     if code and not areas:
         abort(404)
-    return place, where, level, areas
+    return place, where, tier, areas
 
 
 @dataclass
@@ -91,13 +91,13 @@ def latest_in(where, asked, current):
                                           asked.include_submitted, current.section_codes, keep=2))
 
 
-def area_rollups(areas, level, where, asked, current):
-    """[(area, Rollup)] for `areas` (all of one `level`) within `where`, and the Rollup of them all, by the
+def area_rollups(areas, tier, where, asked, current):
+    """[(area, Rollup)] for `areas` (all of one `tier`) within `where`, and the Rollup of them all, by the
     `current` instrument's levels and sections."""
     levels, sections = current.level_codes, current.section_codes
     latest = counted_scores(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
-                            asked.include_submitted, sections, level.column)
-    counts, by_area = cooperative_counts(where, level.column), {}
+                            asked.include_submitted, sections, tier.column)
+    counts, by_area = cooperative_counts(where, tier.column), {}
     for row in latest:
         by_area.setdefault(row.area, []).append(row)
     rows = [(a, rollup(counts.get(a.code, 0), by_area.get(a.code, []), levels, sections)) for a in areas]

@@ -27,18 +27,18 @@ from app.rollups.queries import latest_counted
 
 class Target:
     """What to export: the user's area, one province, regency or kecamatan (?area=, or ?district=), or one
-    Bimtek session (?session=); and the level of areas its summary and sheets list."""
+    Bimtek session (?session=); and the tier of areas its summary and sheets list."""
 
     def __init__(self):
         area, default = scope(), None
         if request.args.get("session"):
             session = db.one_or_404(BimtekSession.covering(area.district_clause())
                                     .where(BimtekSession.id == request.args.get("session", type=id_number)))
-            self.where, self.level = [area.district_clause(), District.code.in_(session.district_codes)], DISTRICTS
-            self.areas = db.session.scalars(self.level.areas(self.where)).all()
+            self.where, self.tier = [area.district_clause(), District.code.in_(session.district_codes)], DISTRICTS
+            self.areas = db.session.scalars(self.tier.areas(self.where)).all()
             self.name, default = f"bimtek-{session.held_on.isoformat()}-{session.title}", session.readiness_date
         else:
-            place, self.where, self.level, self.areas = area_asked(
+            place, self.where, self.tier, self.areas = area_asked(
                 area, request.args.get("area") or request.args.get("district"), in_kecamatan=DISTRICTS)
             if place is None:
                 regency = db.session.scalar(select(Regency.name).join(District).where(*self.where).limit(1))
@@ -63,15 +63,15 @@ def score_header(current):
 
 
 def score_rows(target, current):
-    """(area code, row) per cooperative of the target, by area (of the target's level), kecamatan and village
+    """(area code, row) per cooperative of the target, by area (of the target's tier), kecamatan and village
     name: its latest counted assessment's stored scores, or blanks.
 
     Two streams in the same order, merged here: the cooperatives, and the scored ones with their scores.
     (Joining the two in SQL makes SQLite scan the scores once per cooperative.) Memory stays flat."""
     sections = current.section_codes
     latest = target.latest(sections)
-    order = (target.level.column, District.name, Village.name, Cooperative.id)
-    places = joined_to_areas(select(target.level.column, Cooperative.id, Village.code, District.name, Village.name,
+    order = (target.tier.column, District.name, Village.name, Cooperative.id)
+    places = joined_to_areas(select(target.tier.column, Cooperative.id, Village.code, District.name, Village.name,
                                     Cooperative.name)).where(*target.where)
     scores = joined_to_areas(select(latest.c.cooperative_id, latest.c.visit_date, latest.c.counted_at, latest.c.score,
                                     latest.c.level, *(latest.c[f"section_{i}"] for i in range(len(sections))))
@@ -132,7 +132,7 @@ TEXT_AS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings
 
 
 def workbook(target, current):
-    """The XLSX: frozen headers, a colour per level, the summary, then one sheet per area of the target's level."""
+    """The XLSX: frozen headers, a colour per level, the summary, then one sheet per area of the target's tier."""
     file = tempfile.TemporaryFile()
     book = xlsxwriter.Workbook(file, {"constant_memory": True, "default_date_format": "yyyy-mm-dd", **TEXT_AS_TEXT})
     bold = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1})
@@ -140,11 +140,11 @@ def workbook(target, current):
                 for i, level in enumerate(current.levels)}
     summary = book.add_worksheet(_("Ringkasan"))
     area_title = {"province": _("Provinsi"), "regency": _("Kabupaten/Kota"), "district": _("Kecamatan")}
-    header = [area_title[target.level.name], _("Koperasi"), _("Dinilai"), _("Cakupan %"), _("Rata-rata"),
+    header = [area_title[target.tier.name], _("Koperasi"), _("Dinilai"), _("Cakupan %"), _("Rata-rata"),
               _("Median"), *(level.label.get("id") for level in current.levels), _("Bagian terlemah")]
     summary.write_row(0, 0, header, bold)
     summary.freeze_panes(1, 0)
-    rows, total = area_rollups(target.areas, target.level, target.where, target.asked, current)
+    rows, total = area_rollups(target.areas, target.tier, target.where, target.asked, current)
     for i, (name, r) in enumerate([(a.name, r) for a, r in rows] + [(_("Jumlah"), total)], start=1):
         summary.write_row(i, 0, [name, r.cooperatives, r.assessed, number(r.coverage), number(r.mean), number(r.median),
                                  *(r.levels[code] for code in current.level_codes), ", ".join(r.weakest)])

@@ -31,14 +31,14 @@ def dashboard():
     assessed and coverage, mean and median, levels, weakest sections."""
     current = instrument() or abort(404)
     asked, code = Asked.from_request(), request.args.get("area") or None
-    place, where, level, areas = area_asked(scope(), code)
+    place, where, tier, areas = area_asked(scope(), code)
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     descending = request.args.get("desc") == "1"
-    rows, total = area_rollups(areas, level, where, asked, current)
+    rows, total = area_rollups(areas, tier, where, asked, current)
     rows.sort(key=SORTS[sort], reverse=descending)
     query = {**asked.args(), "area": code}  # what links to this page's variants (sorted, exported) keep
     return render("rollups/dashboard.html", "table", rows=rows, total=total, asked=asked, sort=sort,
-                  descending=descending, instrument=current, level=level, place=place, query=query)
+                  descending=descending, instrument=current, tier=tier, place=place, query=query)
 
 
 @bp.get("/dashboard/<code>")
