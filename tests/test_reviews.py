@@ -90,6 +90,15 @@ def test_a_question_the_autosave_shows_again_carries_the_supervisors_comment(sub
     assert changes == [("F1", "yes", "no"), ("F1", "no", "yes")]
 
 
+def test_the_summary_title_names_the_page_and_the_history_is_shown_once(submitted, client, auth):
+    auth.login("supervisor")
+    assert act(client, auth, submitted, "return", comment="Periksa lagi A1.").status_code == 302
+    auth.login("fas.diwek")
+    page = client.get(f"/assessments/{submitted}").get_data(as_text=True)
+    assert re.search(r"<title>(.*?)</title>", page, re.S).group(1) == "Ringkasan penilaian · SiapKop"
+    assert page.count("<h2>Riwayat</h2>") == 1 and page.count("Periksa lagi A1.") == 2  # the flash, the history
+
+
 def test_return_needs_a_comment_and_reaches_the_facilitator_with_question_comments(submitted, client, auth, field):
     auth.login("supervisor")
     refused = act(client, auth, submitted, "return", comment="  ", **{"comment-A1": "Foto akta buram"})
