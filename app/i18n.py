@@ -16,9 +16,15 @@ def today():
     return clock.today(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
+def decimal(value, digits=1):
+    """A score, mean or share as pages show it: rounded, in the locale's format, or – where there is none."""
+    return "–" if value is None else format_decimal(round(value, digits))
+
+
 def init_app(app):
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["number"] = lambda value: "" if value is None else format_decimal(value)
+    app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["date"] = lambda value: "" if value is None else format_date(value, "long")
     app.jinja_env.filters["tr"] = lambda text: "" if text is None else text.get(get_locale().language)
     app.jinja_env.filters["datetime"] = lambda value: "" if value is None else format_datetime(value, "medium")

@@ -42,6 +42,13 @@ def test_indonesian_number_and_date_formats(app):
     assert out == "1.234,5|14 Oktober 2025|83.762"
 
 
+def test_a_score_shows_one_decimal_or_a_dash(app):
+    with app.test_request_context("/"):
+        out = render_template_string("{{ a|decimal }}|{{ b|decimal }}|{{ c|decimal(0) }}|{{ none|decimal }}",
+                                     a=72.44, b=1234.56, c=75.5)
+    assert out == "72,4|1.234,6|76|–"
+
+
 def test_english_number_and_date_formats(app):
     with app.test_request_context("/"):
         from flask import session
