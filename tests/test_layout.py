@@ -22,6 +22,12 @@ def test_no_asset_comes_from_another_host():
         assert not re.search(r'(src|href|action)="(https?:)?//', text), template
 
 
+
+def test_no_template_line_is_longer_than_120_characters():
+    long = [f"{template.relative_to(ROOT)}:{number}" for template in sorted((ROOT / "templates").rglob("*.html"))
+            for number, line in enumerate(template.read_text().splitlines(), 1) if len(line) > 120]
+    assert long == []
+
 def test_login_page_has_mobile_meta_and_csrf_for_htmx(client):
     html = client.get("/auth/login").get_data(as_text=True)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
