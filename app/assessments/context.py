@@ -97,7 +97,7 @@ class Sheet:
     def __init__(self, assessment, errors=None, photo_errors=None):
         self.assessment = assessment
         self.answers = assessment.values()
-        self.shown = visible_questions(assessment.instrument, self.answers)
+        self.visible = visible_questions(assessment.instrument, self.answers)
         self.errors = {code: answer_message(error) for code, error in (errors or {}).items()}
         self.photo_errors = photo_errors or {}
 
@@ -107,7 +107,7 @@ class Sheet:
 
     @cached_property
     def form(self):
-        """({code: the text its control shows}, {codes shown as "Tidak berlaku"})."""
+        """({code: the text its control shows}, {codes whose "Tidak berlaku" is ticked})."""
         values, na = self.assessment.form_values()
         if self.failed:  # a refused section post saved nothing: show what was typed, not what is stored
             typed = {code: value for code, value in request.form.items() if self.assessment.instrument.question(code)}
@@ -129,4 +129,4 @@ class Sheet:
 
     def completeness(self, section_code):
         section = self.assessment.instrument.section(section_code)
-        return section_result(section, self.answers, self.shown).completeness
+        return section_result(section, self.answers, self.visible).completeness

@@ -108,7 +108,7 @@ def answer(assessment_id, code):
         return render("assessments/section.html", "saved", question=question, error=answer_message(error)), 422
     section = draft.instrument.section_of(code)
     draft.load(draft.instrument.read_by(section.code))  # all that the reply reads
-    shown_before = visible_questions(draft.instrument, draft.values())
+    visible_before = visible_questions(draft.instrument, draft.values())
     stamp = client_stamp() or server_stamp()
     applied = save_answer(draft, question, stored, stamp)
     if applied:
@@ -116,7 +116,7 @@ def answer(assessment_id, code):
     applied = applied or draft.stored(code) == stored  # a replay of what stands is no refusal
     db.session.commit()  # before the reply is built, so the database is locked for the writes alone
     sheet = Sheet(draft if wants_fragment() else draft.assessment)  # a whole page shows every section
-    toggled = [q for q in section.questions if (q.code in sheet.shown) != (q.code in shown_before)]
+    toggled = [q for q in section.questions if (q.code in sheet.visible) != (q.code in visible_before)]
     return render("assessments/section.html", "saved", question=question, error=None, toggled=toggled,
                   sheet=sheet, section=section, applied=applied)
 

@@ -95,10 +95,12 @@ def save_answer(assessment, question, stored, stamp=None):
     if connection.execute(write, {"assessment_id": assessment.id, "question_code": question.code, **row}).first() is None:
         return False  # a newer change was stored meanwhile
     connection.execute(bump, {"assessment_id": assessment.id, "updated_at": now})
-    if assessment.submitted_at is not None and shown(answer) != shown_value(stored):
-        # after the first submission, every change is in the history
-        record(assessment, assessment.facilitator_id, "answer", question_code=question.code,
-               old_value=shown(answer), new_value=shown_value(stored))
+    if assessment.submitted_at is not None:  # after the first submission, every change is in the history
+        old = None if answer is None else history_text(answer.value, answer.not_applicable)
+        new = history_text(*stored)
+        if old != new:
+            record(assessment, assessment.facilitator_id, "answer", question_code=question.code,
+                   old_value=old, new_value=new)
     return True
 
 
@@ -134,13 +136,8 @@ def save_note(assessment, section_code, text, stamp=None):
     return True
 
 
-def shown(answer):
-    return None if answer is None else shown_value((answer.value, answer.not_applicable))
-
-
-def shown_value(stored):
+def history_text(value, not_applicable):
     """An answer as the history shows it: its value, "n/a", or None when empty."""
-    value, not_applicable = stored
     return "n/a" if not_applicable else value
 
 

@@ -30,8 +30,8 @@ def index():
                               District.name.icontains(q, autoescape=True)))
     page = db.paginate(stmt, page=request.args.get("page", 1, type=page_number),
                        per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
-    shown = visits(scope(), [cooperative.id for cooperative in page.items], current_user.id)
-    return render("cooperatives/index.html", "results", page=page, q=q, visits=shown)
+    listed = visits(scope(), [cooperative.id for cooperative in page.items], current_user.id)
+    return render("cooperatives/index.html", "results", page=page, q=q, visits=listed)
 
 
 @bp.get("/<int:cooperative_id>")

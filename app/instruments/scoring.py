@@ -45,25 +45,25 @@ class Result:
 
 def visible_questions(instrument, answers):
     """Codes of the questions shown: those without a relevance rule, or whose rule holds."""
-    shown = set()
+    visible = set()
     for question in instrument.questions:
         rule = question.show_if
-        if rule is None or (rule.question in shown and rule.holds(answers.get(rule.question))):
-            shown.add(question.code)
-    return shown
+        if rule is None or (rule.question in visible and rule.holds(answers.get(rule.question))):
+            visible.add(question.code)
+    return visible
 
 
 def score(instrument, answers, version=None):
     """The Result of `answers` on `instrument` (published as `version`, if it is)."""
-    shown = visible_questions(instrument, answers)
-    sections = tuple(section_result(section, answers, shown) for section in instrument.sections)
+    visible = visible_questions(instrument, answers)
+    sections = tuple(section_result(section, answers, visible) for section in instrument.sections)
     scored = [s for s in sections if s.score is not None]
     weight = sum(s.weight for s in scored)
     total = sum(s.weight * s.score for s in scored) / weight if scored else None
     if total is None:
         return Result(instrument.code, version, sections, None, None, None, ())
     uncapped = level_for(instrument, total)
-    visible_answers = {code: value for code, value in answers.items() if code in shown}
+    visible_answers = {code: value for code, value in answers.items() if code in visible}
     rank = [level.code for level in instrument.levels]
     level, gates = uncapped, []
     for gate in instrument.gates:
@@ -75,15 +75,15 @@ def score(instrument, answers, version=None):
 
 def level_for(instrument, total):
     """The highest level whose minimum the total (rounded to 0.1, as shown) reaches."""
-    shown_total = round(total, 1)
-    return [level.code for level in instrument.levels if level.min <= shown_total][-1]
+    rounded = round(total, 1)
+    return [level.code for level in instrument.levels if level.min <= rounded][-1]
 
 
-def section_result(section, answers, shown):
+def section_result(section, answers, visible):
     """The SectionResult of one section, given the codes of the questions shown (visible_questions)."""
     items, missing, required = [], [], 0
     for question in section.questions:
-        if question.code not in shown:
+        if question.code not in visible:
             continue
         value = answers.get(question.code)
         if question.required:

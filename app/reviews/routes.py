@@ -96,7 +96,7 @@ def review_page(assessment, form):
     form.version.data = assessment.version
     na = {code for code, value in values.items() if value is NA}
     return render_template("reviews/show.html", assessment=assessment, form=form, result=result_of(assessment, values),
-                           shown=visible_questions(assessment.instrument, values), values=values, na=na,
+                           visible=visible_questions(assessment.instrument, values), values=values, na=na,
                            actions=actions_for(assessment.status, current_user.role, is_own(assessment)))
 
 
