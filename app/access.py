@@ -11,11 +11,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import bindparam, exists, or_, select, true
 from sqlalchemy.orm import Load, contains_eager, selectinload
 
-from app.assessments.models import Assessment, Draft
+from app.assessments.models import Assessment
 from app.auth.models import User, user_district
 from app.cooperatives.models import Cooperative
 from app.extensions import db
-from app.instruments.models import InstrumentVersion, instrument_of
 from app.regions.models import District, Village
 from app.roles import ADMIN
 
@@ -98,37 +97,25 @@ class Scope:
     def assessment_or_404(self, assessment_id):
         return db.one_or_404(self.assessments().where(Assessment.id == assessment_id))
 
+    def assessment_to_change(self, *columns):
+        """A select of `columns` of the assessment "assessment_id" (a bound parameter) in this user's area,
+        with its instrument version: joined from the assessment up, four lookups however large the area.
+        Run it with `params`; as they are bound by name, a statement built once serves every user of its kind."""
+        return (joined_to_districts(select(*columns).join(Assessment.cooperative))
+                .join(Assessment.instrument_version)
+                .where(Assessment.id == bindparam("assessment_id"), self.district_clause()))
+
     def assessment_to_change_or_404(self, assessment_id):
         """The assessment in this user's area with its instrument version, but not its cooperative and
         places: what a save needs, not what a page shows."""
-        statement = self._to_change("assessment", lambda: select(Assessment).options(
-            contains_eager(Assessment.instrument_version)))
+        statement = _TO_CHANGE.get(self.kind)
+        if statement is None:  # building it costs more than running it: once per kind of area
+            statement = _TO_CHANGE[self.kind] = self.assessment_to_change(Assessment).options(
+                contains_eager(Assessment.instrument_version))
         found = db.session.execute(statement, {"assessment_id": assessment_id, **self.params}).scalar_one_or_none()
         if found is None:
             abort(404)
         return found
-
-    def draft_or_404(self, assessment_id):
-        """The same assessment as a Draft, read without the ORM: what an autosave needs."""
-        statement = self._to_change("draft", lambda: select(
-            Assessment.id, Assessment.facilitator_id, Assessment.status, Assessment.submitted_at,
-            InstrumentVersion.id.label("version_id"), InstrumentVersion.fingerprint))
-        row = db.session.connection().execute(statement, {"assessment_id": assessment_id, **self.params}).first()
-        if row is None:
-            abort(404)
-        return Draft(row, instrument_of(db.session, row.version_id, row.fingerprint))
-
-    def _to_change(self, name, columns):
-        """The statement `name`: the `columns()` select of the assessment "assessment_id" in this user's area,
-        joined from the assessment up (four lookups, however large the area). Autosave is the phone's hot
-        path, so it is built once per kind of area and run with this user's parameters."""
-        statement = _TO_CHANGE.get((name, self.kind))
-        if statement is None:
-            statement = _TO_CHANGE[name, self.kind] = (
-                columns().join(Assessment.cooperative).join(Cooperative.village).join(Village.district)
-                .join(Assessment.instrument_version)
-                .where(Assessment.id == bindparam("assessment_id"), self.district_clause()))
-        return statement
 
     def users(self):
         """Users an admin may manage: those of their regency, by assignment or by kecamatan."""
@@ -148,7 +135,7 @@ class Scope:
         return db.one_or_404(self.users().where(User.id == user_id))
 
 
-_TO_CHANGE = {}  # (name, kind of area) -> a statement built by Scope._to_change
+_TO_CHANGE = {}  # Scope.kind -> the statement of Scope.assessment_to_change_or_404
 
 
 def joined_to_districts(statement):

@@ -18,10 +18,11 @@ from app.i18n import today
 from app.roles import FACILITATOR
 
 
-def client_stamp():
-    """This change's (ts, seq) from app.js, on the server's clock (see merge.corrected); None: the server's.
-    `ts` is the phone's clock at the change, `seq` its outbox number, `sent` the phone's clock at sending."""
-    ts, seq, sent = (request.form.get(name, type=int) for name in ("ts", "seq", "sent"))
+def client_stamp(form):
+    """The (ts, seq) that app.js sent in `form` with a change, on the server's clock (see merge.corrected);
+    None: the server's. `ts` is the phone's clock at the change, `seq` its outbox number, `sent` the phone's
+    clock at sending."""
+    ts, seq, sent = (form.get(name, type=int) for name in ("ts", "seq", "sent"))
     if not (ts and 0 < ts <= MAX_STAMP):
         return None
     sent = sent if sent and 0 < sent <= MAX_STAMP else None
@@ -61,13 +62,6 @@ def own_draft(assessment_id):
     assessment = scope().assessment_to_change_or_404(assessment_id)
     check_own_draft(assessment)
     return assessment
-
-
-def own_draft_to_answer(assessment_id):
-    """The same, as a Draft (read without the ORM): for an autosave."""
-    draft = scope().draft_or_404(assessment_id)
-    check_own_draft(draft)
-    return draft
 
 
 def check_own_draft(assessment):

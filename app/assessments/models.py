@@ -1,11 +1,9 @@
 """An assessment: one facilitator's visit to one cooperative, answered with one instrument version."""
 import uuid
 from datetime import date, datetime
-from functools import cached_property
-from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, Uuid, bindparam, func, select
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, Uuid, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,9 +57,14 @@ class Answered:
         return ({code: value for code, value, _ in stored if value is not None},
                 {code for code, _, not_applicable in stored if not_applicable})
 
+    def answer(self, code):
+        """The answer to question `code`, or None."""
+        return next((a for a in self.answers if a.question_code == code), None)
+
     def stored(self, code):
         """(value, not applicable) as stored for question `code`; (None, False) when unanswered."""
-        return next(((a.value, a.not_applicable) for a in self.answers if a.question_code == code), (None, False))
+        answer = self.answer(code)
+        return (None, False) if answer is None else (answer.value, answer.not_applicable)
 
     def _stored(self):
         """(question code, stored value, not applicable) of each answer, each attribute read once."""
@@ -150,56 +153,6 @@ class Answer(Stamped, db.Model):
     @property
     def cleared(self):
         return self.value is None and not self.not_applicable
-
-
-class StoredAnswer(NamedTuple):
-    """An answer as a Draft reads it: a row, not an ORM object."""
-    question_code: str
-    value: str | None
-    not_applicable: bool
-    client_ts: int
-    client_seq: int
-
-    @property
-    def stamp(self):
-        return (self.client_ts, self.client_seq)
-
-
-class Draft(Answered):
-    """A draft as its autosave reads it, without the ORM (the phone's hot path): the row that
-    Scope.draft_or_404 selects, and the answers given to `load`. What else a reply may show (a returned
-    draft's review, a question's photos) comes from the whole Assessment, loaded when first asked."""
-
-    def __init__(self, row, instrument):
-        self.id, self.facilitator_id, self.status, self.submitted_at = (
-            row.id, row.facilitator_id, row.status, row.submitted_at)
-        self.instrument = instrument
-        self.answers = []
-
-    def load(self, codes):
-        """Read the stored answers to the questions `codes`, and only those."""
-        self.answers = [StoredAnswer(*row) for row in db.session.connection().execute(
-            DRAFT_ANSWERS, {"assessment_id": self.id, "codes": codes})]
-
-    def answered(self, code, stored, stamp):
-        """Take an answer that save_answer stored, so the reply shows it."""
-        self.answers = [*(a for a in self.answers if a.question_code != code), StoredAnswer(code, *stored, *stamp)]
-
-    @cached_property
-    def assessment(self):
-        return db.session.get(Assessment, self.id)
-
-    @property
-    def review(self):
-        return self.assessment.review
-
-    def photos_of(self, question_code):
-        return self.assessment.photos_of(question_code)
-
-
-DRAFT_ANSWERS = (select(*(Answer.__table__.c[name] for name in StoredAnswer._fields))
-                 .where(Answer.assessment_id == bindparam("assessment_id"),
-                        Answer.question_code.in_(bindparam("codes", expanding=True))))
 
 
 class SectionNote(Stamped, db.Model):

@@ -5,21 +5,19 @@ from flask_login import current_user, login_required
 
 from app.access import is_own, role_required, scope
 from app.assessments import bp
-from app.assessments.context import (Sheet, can_edit, check_own_draft, client_stamp, own_draft, own_draft_to_answer,
-                                     section_or_404, viewable)
-from app.assessments.forms import StartForm, answer_message
+from app.assessments.autosave import autosave
+from app.assessments.context import Sheet, can_edit, check_own_draft, client_stamp, own_draft, section_or_404, viewable
+from app.assessments.forms import StartForm
 from app.assessments.models import ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID
 from app.assessments.photo_routes import photo_folder, section_photos
 from app.assessments.forms import CONFLICT
-from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, parse_section,
-                                     result_of, save_answer, save_note, save_section, server_stamp, start, transition)
+from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_section, result_of,
+                                     save_note, save_section, start, transition)
 from app.assessments.visits import open_drafts
 from app.assessments.workflow import NotAllowed
 from app.errors import render_error
 from app.extensions import db
-from app.instruments.definition import AnswerError
 from app.instruments.models import current_version
-from app.instruments.scoring import visible_questions
 from app.rendering import form_page, render, wants_fragment
 from app.roles import FACILITATOR
 
@@ -98,27 +96,8 @@ def section(assessment_id, code):
 @role_required(FACILITATOR)
 def answer(assessment_id, code):
     """Autosave one answer; replies with its status and what the answer changed on the screen."""
-    draft = own_draft_to_answer(assessment_id)
-    question = draft.instrument.question(code)
-    if question is None:
-        return render_error(404, _("Pertanyaan %(code)s tidak ada di instrumen penilaian ini.", code=code))
-    try:
-        stored = parse_answer(question, request.form.get(code), code in request.form.getlist("na"))
-    except AnswerError as error:
-        return render("assessments/section.html", "saved", question=question, error=answer_message(error)), 422
-    section = draft.instrument.section_of(code)
-    draft.load(draft.instrument.read_by(section.code))  # all that the reply reads
-    visible_before = visible_questions(draft.instrument, draft.values())
-    stamp = client_stamp() or server_stamp()
-    applied = save_answer(draft, question, stored, stamp)
-    if applied:
-        draft.answered(code, stored, stamp)
-    applied = applied or draft.stored(code) == stored  # a replay of what stands is no refusal
-    db.session.commit()  # before the reply is built, so the database is locked for the writes alone
-    sheet = Sheet(draft if wants_fragment() else draft.assessment)  # a whole page shows every section
-    toggled = [q for q in section.questions if (q.code in sheet.visible) != (q.code in visible_before)]
-    return render("assessments/section.html", "saved", question=question, error=None, toggled=toggled,
-                  sheet=sheet, section=section, applied=applied)
+    saved = autosave(scope(), assessment_id, code, request.form, wants_fragment())
+    return render("assessments/section.html", "saved", **saved._asdict()), 422 if saved.error else 200
 
 
 @bp.post("/<uuid:assessment_id>/notes/<code>")
@@ -127,7 +106,7 @@ def note(assessment_id, code):
     """Autosave a section's notes."""
     assessment = own_draft(assessment_id)
     section = section_or_404(assessment, code)
-    save_note(assessment, section.code, request.form.get("notes", "").strip()[:NOTE_LIMIT], client_stamp())
+    save_note(assessment, section.code, request.form.get("notes", "").strip()[:NOTE_LIMIT], client_stamp(request.form))
     db.session.commit()
     return render("assessments/section.html", "note_saved", section=section, sheet=Sheet(assessment))
 

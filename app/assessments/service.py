@@ -76,15 +76,17 @@ def parse_answer(question, raw, not_applicable):
 
 
 def save_answer(assessment, question, stored, stamp=None):
-    """Store one parsed answer (from parse_answer) unless a newer change is stored; True if stored.
+    """Store one parsed answer (from parse_answer) on the Assessment unless a newer change is stored; True if
+    stored. `stamp` is the change's (client ms, outbox seq), by default the server's clock. The answers
+    already loaded are left as they were: the caller commits, which expires them."""
+    return store_answer(assessment, question.code, assessment.answer(question.code), stored, stamp or server_stamp())
 
-    `assessment` is an Assessment or a Draft, with the stored answer to `question` loaded if there is
-    one; `stamp` is the change's (client ms, outbox seq), by default the server's clock. Objects already
-    loaded are left as they were: the caller commits, which expires them, or (a Draft) takes the change.
-    """
-    answer = next((a for a in assessment.answers if a.question_code == question.code), None)
-    stamp = stamp or server_stamp()
-    if answer is not None and not is_newer(stamp, answer.stamp):
+
+def store_answer(assessment, code, standing, stored, stamp):
+    """Store the answer `stored` to question `code` unless `standing` (the stored answer, or None) or one
+    stored meanwhile is newer; True if stored. Of `assessment` it reads only `id`, `facilitator_id` and
+    `submitted_at`: the autosave passes its Draft. After the first submission, every change is in the history."""
+    if standing is not None and not is_newer(stamp, standing.stamp):
         return False
     now = utcnow()
     row = {"value": stored[0], "not_applicable": stored[1], "client_ts": stamp[0], "client_seq": stamp[1],
@@ -92,15 +94,14 @@ def save_answer(assessment, question, stored, stamp=None):
     # Two prepared statements, not the ORM's unit of work: autosave is the phone's hot path.
     connection = db.session.connection()
     write, bump = answer_writes(connection.dialect.name)
-    if connection.execute(write, {"assessment_id": assessment.id, "question_code": question.code, **row}).first() is None:
+    if connection.execute(write, {"assessment_id": assessment.id, "question_code": code, **row}).first() is None:
         return False  # a newer change was stored meanwhile
     connection.execute(bump, {"assessment_id": assessment.id, "updated_at": now})
-    if assessment.submitted_at is not None:  # after the first submission, every change is in the history
-        old = None if answer is None else history_text(answer.value, answer.not_applicable)
+    if assessment.submitted_at is not None:
+        old = None if standing is None else history_text(standing.value, standing.not_applicable)
         new = history_text(*stored)
         if old != new:
-            record(assessment, assessment.facilitator_id, "answer", question_code=question.code,
-                   old_value=old, new_value=new)
+            record(assessment, assessment.facilitator_id, "answer", question_code=code, old_value=old, new_value=new)
     return True
 
 
