@@ -21,7 +21,8 @@ def load_user(token):
     return user if user is not None and user.active else None
 
 
-USER = select(User).where(User.session_token == bindparam("token"))  # built once: every request reads it
+# Built once, not per request: every logged-in request reads it, the autosave (the phone's hot path) included.
+USER = select(User).where(User.session_token == bindparam("token"))
 # Who is logged in on this browser, readable by app.js and its service worker (not the session: that
 # cookie is HttpOnly). It lasts as long as the session, so pages kept on the phone are served offline to
 # that user alone, and to nobody once the session is over (a browser restart without "Ingat saya").
