@@ -2,52 +2,23 @@
 
 Data-layer and HTTP tests run twice, on SQLite and on a throwaway PostgreSQL server.
 Set SIAPKOP_REQUIRE_POSTGRES=1 (as .ci/run does) to fail instead of skipping without PostgreSQL.
+The helpers these fixtures use, and tests import, are in tests/support.py.
 """
 import itertools
 import os
 import re
 import shutil
-import uuid
 
 import pytest
-from flask.testing import FlaskClient
-from flask_migrate import upgrade
-from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-from app import ROOT, create_app
-from app.assessments.models import Answer, Assessment
-from app.auth.models import User
-from app.cooperatives.models import Cooperative
-from app.cooperatives.seed import seed_cooperatives
 from app.extensions import db
-from app.instruments.definition import load_text
 from app.instruments.models import publish
 from app.regions.files import read_regions
-from app.regions.models import District, Village
-from app.regions.store import save_regions
-from app.roles import ADMIN, FACILITATOR, SUPERVISOR
-from config import TestConfig
 from tests.pgserver import PostgresServer
+from tests.support import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, JOMBANG, PHONE_TIMEZONE, REGIONS_DIR,
+                           SOURCE, Auth, Field, IsolatedClient, load_jombang, make_app, migrate)
 
-REGIONS_DIR = ROOT / "data" / "regions"
-JOMBANG, DIWEK, WONOSALAM = "35.17", "35.17.08", "35.17.05"
-PASSWORD = "kata-sandi-uji"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow by design
 _db_numbers = itertools.count()
-
-
-def make_app(url, **settings):
-    """create_app(TestConfig) on the database at `url`."""
-    config = type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **settings})
-    return create_app(config)
-
-
-def migrate(url):
-    app = make_app(url)
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -88,26 +59,6 @@ def database_url(request, tmp_path):
     server.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
-class IsolatedClient(FlaskClient):
-    """Serve each request in its own app context, as in production.
-
-    The test body holds an app context (so it can use db.session directly); it is set
-    aside while a request runs, so requests share neither `g`, the cached locale,
-    nor the test's database session.
-    """
-
-    def open(self, *args, **kwargs):
-        from flask.globals import _cv_app
-        outer = _cv_app.get(None)
-        if outer is not None:
-            outer.pop()
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            if outer is not None:
-                outer.push()
-
-
 @pytest.fixture
 def app(database_url):
     app = make_app(database_url)
@@ -134,53 +85,10 @@ def jombang_regions():
     return read_regions(REGIONS_DIR, JOMBANG)
 
 
-def add_user(username, role, districts=(), regency=None, active=True):
-    user = User(username=username, name=username.title(), role=role, regency_code=regency, active=active)
-    user.password_hash = PASSWORD_HASH
-    user.districts = [db.session.get(District, code) for code in districts]
-    db.session.add(user)
-    return user
-
-
-def load_jombang(regions):
-    """Jombang's regions and 306 cooperatives, and the test users (in the current app context)."""
-    save_regions(db.session, regions)
-    seed_cooperatives(db.session, JOMBANG)
-    add_user("dinas", ADMIN, regency=JOMBANG)
-    add_user("supervisor", SUPERVISOR, (DIWEK, WONOSALAM))
-    add_user("fas.diwek", FACILITATOR, (DIWEK,))
-    add_user("fas.wonosalam", FACILITATOR, (WONOSALAM,))
-    db.session.commit()
-
-
 @pytest.fixture
 def jombang(app, jombang_regions):
     """Jombang's data and one user per role, in the test's database."""
     load_jombang(jombang_regions)
-
-
-def csrf_token(html):
-    """The CSRF token in a rendered form."""
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
-class Auth:
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, username, password=PASSWORD, **extra):
-        """Log in as `username`, logging out whoever was logged in."""
-        page = self.client.get("/auth/login", follow_redirects=True)
-        if page.request.path != "/auth/login":
-            self.client.post("/auth/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
-            page = self.client.get("/auth/login")
-        token = csrf_token(page.get_data(as_text=True))
-        return self.client.post("/auth/login", data={
-            "csrf_token": token, "username": username, "password": password, **extra})
-
-    def token(self, path="/cooperatives/"):
-        """A CSRF token of the logged-in session, read from any page."""
-        return csrf_token(self.client.get(path).get_data(as_text=True))
 
 
 @pytest.fixture
@@ -189,10 +97,6 @@ def auth(client):
 
 
 # --- The facilitator's assessment, driven over HTTP ------------------------------------------------
-
-SOURCE = (ROOT / "instruments" / "kdmp-tata-kelola-v1.yaml").read_text(encoding="utf-8")
-INSTRUMENT = load_text(SOURCE)
-
 
 @pytest.fixture
 def field(app, jombang, client, auth, tmp_path):
@@ -204,56 +108,7 @@ def field(app, jombang, client, auth, tmp_path):
     return Field(client, auth)
 
 
-class Field:
-    """Drives the facilitator's pages the way the browser does."""
-
-    def __init__(self, client, auth):
-        self.client, self.auth = client, auth
-        self.token = auth.token("/assessments/")
-
-    def cooperative(self, district=DIWEK):
-        """The first cooperative of a kecamatan."""
-        return db.session.scalar(select(Cooperative.id).join(Cooperative.village)
-                                 .where(Village.district_code == district).order_by(Cooperative.id))
-
-    def start(self, assessment_id=None, cooperative_id=None, **data):
-        assessment_id = assessment_id or str(uuid.uuid4())
-        return assessment_id, self.client.post(f"/assessments/new/{cooperative_id or self.cooperative()}", data={
-            "csrf_token": self.token, "id": assessment_id, "visit_date": "2025-10-14", **data})
-
-    def save(self, assessment_id, code, value=None, na=False, token=None):
-        data = {} if value is None else {code: value}
-        if na:
-            data["na"] = code
-        return self.client.post(f"/assessments/{assessment_id}/answers/{code}", data=data,
-                                headers={"HX-Request": "true", "X-CSRFToken": token or self.token})
-
-
-def answers(assessment_id):
-    """The answers held for an assessment: None for "Tidak berlaku"; cleared answers left out."""
-    db.session.expire_all()
-    return {a.question_code: (None if a.not_applicable else a.value)
-            for a in db.session.scalars(select(Answer).where(Answer.assessment_id == uuid.UUID(assessment_id)))
-            if not a.cleared}
-
-
-def assessment(assessment_id):
-    """The assessment as the database now holds it."""
-    db.session.expire_all()
-    return db.session.get(Assessment, uuid.UUID(assessment_id))
-
-
-BEST = {q.code: {"yesno": "yes", "scale": "4", "count": str(getattr(q, "target", 0))}[q.type]
-        for q in INSTRUMENT.questions}
-
-
 # --- Browser tests: Debian's Chromium driven by Playwright against a live server -----------------
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args():
@@ -263,9 +118,6 @@ def browser_type_launch_args():
             pytest.fail(f"{CHROMIUM} not found (apt-get install -y chromium)")
         pytest.skip(f"{CHROMIUM} not found")
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-PHONE_TIMEZONE = "Asia/Jakarta"  # the browser tests' phone is in Jombang
 
 
 @pytest.fixture(scope="session")

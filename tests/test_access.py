@@ -23,7 +23,7 @@ from app.assessments.models import TEMPLATE_ID
 from app.extensions import db
 from app.i18n import today as local_today
 from app.instruments.models import InstrumentVersion
-from tests.conftest import Auth, make_app
+from tests.support import Auth, make_app
 from tests.world import FACILITATORS, FOREIGN, HOME, OTHER, ROLES, TAGS, VISIBLE, arguments, path_of
 
 ROLE_ORDER = tuple(ROLES)  # anonymous, facilitator, supervisor, admin, facilitator-other, supervisor-other

@@ -13,7 +13,7 @@ from app import ROOT, clock
 from app.assessments.models import Assessment, Photo, SectionNote
 from app.extensions import db
 from app.instruments.scoring import score
-from tests.conftest import BEST, DIWEK, INSTRUMENT, WONOSALAM, answers, assessment
+from tests.support import BEST, DIWEK, INSTRUMENT, WONOSALAM, answers, assessment
 
 def test_start_records_the_visit_and_a_retry_with_the_same_uuid_makes_one_assessment(field):
     assessment_id, response = field.start(others="Pak Budi\n\nBu Sri", latitude="-7.5921", longitude="112.2340",
@@ -140,7 +140,7 @@ def test_an_answer_to_a_question_the_instrument_does_not_have(field):
 
 
 def test_an_answer_to_someone_elses_assessment(field, client, auth, jombang):
-    from tests.conftest import add_user
+    from tests.support import add_user
     add_user("fas.diwek2", "facilitator", (DIWEK,))
     db.session.commit()
     assessment_id, _ = field.start()

@@ -9,7 +9,7 @@ from app.auth import models
 from app.auth.models import User
 from app.extensions import db
 from app.roles import FACILITATOR
-from tests.conftest import DIWEK, PASSWORD, Auth, add_user, csrf_token
+from tests.support import DIWEK, PASSWORD, Auth, add_user, csrf_token
 
 
 def test_login_page_is_indonesian(client):

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from app.backup import copy_sqlite
-from tests.conftest import BEST, INSTRUMENT
+from tests.support import BEST, INSTRUMENT
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

@@ -27,7 +27,7 @@ from app.regions.models import Village
 from app.roles import ADMIN
 from bench.bare import baseline_id
 from bench.cli import bench
-from tests.conftest import make_app
+from tests.support import make_app
 
 JOMBANG = "35.17"
 

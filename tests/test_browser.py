@@ -12,7 +12,7 @@ from app.cooperatives.models import Cooperative
 from app.auth.models import User
 from app.extensions import db
 from app.regions.models import Village
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -384,7 +384,7 @@ def complete_assessment(live_server, submit=True):
     from app.auth.models import User
     from app.cooperatives.models import Cooperative
     from app.instruments.models import InstrumentVersion
-    from tests.conftest import BEST
+    from tests.support import BEST
 
     instrument = publish_default_instrument(live_server)
     with live_server.app.app_context():

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.cooperatives.models import Cooperative, Officer
 from app.extensions import db
 from app.regions.models import District, Village
-from tests.conftest import WONOSALAM
+from tests.support import WONOSALAM
 
 
 def cooperative_in(village_name):
@@ -108,7 +108,7 @@ def test_diwek_facilitator_cannot_open_a_wonosalam_cooperative(client, auth, jom
 
 def test_admin_of_another_regency_sees_nothing_of_jombang(client, auth, jombang):
     from app.regions.models import Province, Regency
-    from tests.conftest import add_user
+    from tests.support import add_user
     db.session.add(Regency(code="35.16", province_code="35", name="Kabupaten Mojokerto"))
     add_user("dinas.mojokerto", "admin", regency="35.16")
     db.session.commit()

@@ -29,7 +29,7 @@ from app.extensions import db
 from app.instruments.models import publish
 from app.regions.models import Village
 from app.roles import FACILITATOR
-from tests.conftest import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_user, load_jombang, make_app
+from tests.support import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_user, load_jombang, make_app
 from tests.serving import served
 
 FACILITATORS = {"fas.diwek": DIWEK, "fas.wonosalam": WONOSALAM, "fas.diwek2": DIWEK, "fas.wonosalam2": WONOSALAM}

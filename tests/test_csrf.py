@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.assessments.models import Assessment
 from app.extensions import db
-from tests.conftest import DIWEK, PASSWORD, make_app
+from tests.support import DIWEK, PASSWORD, make_app
 from tests.world import HOME, arguments, changed, jpeg, path_of, session_of
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

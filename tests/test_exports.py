@@ -23,7 +23,7 @@ from app.regions.files import read_regions
 from app.regions.models import District, Regency, Village
 from app.regions.store import save_regions
 from app.roles import ADMIN, FACILITATOR, SUPERVISOR
-from tests.conftest import BEST, DIWEK, INSTRUMENT, REGIONS_DIR, SOURCE, WONOSALAM, add_user
+from tests.support import BEST, DIWEK, INSTRUMENT, REGIONS_DIR, SOURCE, WONOSALAM, add_user
 from tests.test_reviews import act
 
 MOJOKERTO, PACET = "35.16", "35.16.03"

@@ -10,7 +10,7 @@ from app import ROOT, create_app, instance_secret_key
 from app.extensions import db
 from app.instruments.models import publish
 from config import Config, TestConfig, database_url
-from tests.conftest import INSTRUMENT, SOURCE, Auth, Field, IsolatedClient, load_jombang, make_app
+from tests.support import INSTRUMENT, SOURCE, Auth, Field, IsolatedClient, load_jombang, make_app
 from tests.test_assessments import jpeg, upload
 
 

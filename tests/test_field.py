@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from app.assessments.models import Assessment
 from app.auth.models import User
 from app.extensions import db
-from tests.conftest import PASSWORD, PHONE_TIMEZONE
+from tests.support import PASSWORD, PHONE_TIMEZONE
 from tests.test_browser import (FIELD_ANSWERS, answer, log_in, log_out, no_signal, publish_default_instrument,
                                 saved_answers, signal_back, start_assessment)
 from tests.test_offline import OUTBOX_SIZE, QUEUED, controlled_by_the_worker, eventually, rows, tap

@@ -35,8 +35,8 @@ from app.instruments.definition import load_text
 from app.instruments.models import publish
 from app.auth.models import user_district
 from app.regions.models import District, Village
-from tests.conftest import (BEST, DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, Auth, IsolatedClient, add_user,
-                            load_jombang, make_app)
+from tests.support import (BEST, DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, Auth, IsolatedClient, add_user,
+                           load_jombang, make_app)
 
 # --- What is sent ---------------------------------------------------------------------------------
 

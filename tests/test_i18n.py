@@ -7,7 +7,7 @@ from babel.messages.pofile import read_po
 from flask import render_template_string
 
 from app import ROOT
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 
 
 def test_switch_to_english_and_back(client):

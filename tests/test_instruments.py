@@ -6,7 +6,7 @@ from app import ROOT
 from app.extensions import db
 from app.instruments.definition import load_text
 from app.instruments.models import InstrumentVersion, publish, version_in_use
-from tests.conftest import make_app
+from tests.support import make_app
 
 DEFAULT_FILE = ROOT / "instruments" / "kdmp-tata-kelola-v1.yaml"
 DEFAULT_TEXT = DEFAULT_FILE.read_text(encoding="utf-8")

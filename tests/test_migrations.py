@@ -4,7 +4,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from app.extensions import db
-from tests.conftest import make_app
+from tests.support import make_app
 
 TABLES = {"province", "regency", "district", "village", "cooperative", "officer", "app_user", "user_district"}
 

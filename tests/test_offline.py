@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.assessments.models import Answer, Assessment
 from app.extensions import db
-from tests.conftest import PHONE_TIMEZONE
+from tests.support import PHONE_TIMEZONE
 from tests.test_browser import (FIELD_ANSWERS, complete_assessment, log_in, log_out, no_signal,
                                 publish_default_instrument, saved_answers, signal_back, start_assessment)
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.regions.files import RegionFileError, read_regions
 from app.regions.models import District, Province, Regency, Village
-from tests.conftest import REGIONS_DIR
+from tests.support import REGIONS_DIR
 
 GOOD = {
     "provinces.csv": "code,name\n35,Jawa Timur\n",

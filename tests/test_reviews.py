@@ -11,7 +11,7 @@ from app.assessments.models import Event
 from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED, NotAllowed, actions_for, move_for
 from app.extensions import db
 from app.roles import ADMIN, FACILITATOR, SUPERVISOR
-from tests.conftest import BEST, DIWEK, WONOSALAM, Auth, add_user, answers, assessment
+from tests.support import BEST, DIWEK, WONOSALAM, Auth, add_user, answers, assessment
 
 # Who may do what, from which state: everything else is forbidden.
 ALLOWED = {

@@ -16,10 +16,10 @@ from app.extensions import db
 from app.instruments.models import publish
 from app.assessments.workflow import APPROVED, RETURNED, SUBMITTED
 from app.regions.models import District, Regency, Village
-from app.roles import ADMIN
+from app.roles import ADMIN, SUPERVISOR
 from app.rollups.queries import current_states, states_as_of
 from app.rollups.stats import Scored, latest_per_cooperative, rollup, topics_by_weakness, weakest_sections
-from tests.conftest import DIWEK, INSTRUMENT, SOURCE, SUPERVISOR, WONOSALAM, add_user
+from tests.support import DIWEK, INSTRUMENT, SOURCE, WONOSALAM, add_user
 
 SECTIONS = list("ABCDEFGH")
 LEVELS = ["belum-siap", "kurang-siap", "cukup-siap", "siap"]

@@ -16,7 +16,7 @@ from app.extensions import db, limiter
 from app.regions.models import Village
 from app.auth.throttle import DEVICE_COOKIE
 from app.security import HEADERS
-from tests.conftest import DIWEK, PASSWORD, IsolatedClient, csrf_token, load_jombang, make_app
+from tests.support import DIWEK, PASSWORD, IsolatedClient, csrf_token, load_jombang, make_app
 from tests.serving import free_port
 from tests.test_assessments import jpeg, upload
 

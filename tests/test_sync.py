@@ -18,7 +18,7 @@ from app.inputs import MAX_DEPTH
 from app.instruments.models import InstrumentVersion
 from app.regions.models import Village
 from app.roles import FACILITATOR
-from tests.conftest import BEST, DIWEK, WONOSALAM, add_user, answers, assessment
+from tests.support import BEST, DIWEK, WONOSALAM, add_user, answers, assessment
 
 ID_REFUSED = "Formulir ini tidak berlaku lagi. Muat ulang halaman lalu coba lagi."
 NOW = 1_760_400_000_000  # 14 October 2025, in ms

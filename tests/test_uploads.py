@@ -13,7 +13,7 @@ from app.assessments import photo_routes, photos
 from app.assessments.models import Photo
 from app.auth.models import User
 from app.extensions import db
-from tests.conftest import Auth, answers
+from tests.support import Auth, answers
 from tests.test_photos import (LEAKS, PAYLOADS, SCRIPT, encode, jpeg_claiming, png_header, quartered,
                                red_corners, tagged_phone_jpeg, tagged_png, zip_of)
 

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
-from tests.conftest import DIWEK, WONOSALAM
+from tests.support import DIWEK, WONOSALAM
 
 
 def user(username):
@@ -81,7 +81,7 @@ def test_only_admins_manage_users(client, auth, jombang):
 
 def test_admin_of_another_regency_cannot_see_jombang_users(client, auth, jombang):
     from app.regions.models import Regency
-    from tests.conftest import add_user
+    from tests.support import add_user
     db.session.add(Regency(code="35.16", province_code="35", name="Kabupaten Mojokerto"))
     add_user("dinas.mojokerto", "admin", regency="35.16")
     db.session.commit()

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.instruments.models import InstrumentVersion, publish
 from app.regions.models import Village
 from app.roles import FACILITATOR
-from tests.conftest import BEST, DIWEK, INSTRUMENT, SOURCE, WONOSALAM, add_user, assessment
+from tests.support import BEST, DIWEK, INSTRUMENT, SOURCE, WONOSALAM, add_user, assessment
 
 ROLES = ("fas.diwek", "supervisor", "dinas")  # everyone who sees Diwek's cooperatives
 CONFIRM = "Ya, mulai penilaian baru untuk koperasi ini"

@@ -29,8 +29,8 @@ from app.regions.files import read_regions
 from app.regions.models import District, Village
 from app.regions.store import save_regions
 from app.roles import FACILITATOR, SUPERVISOR
-from tests.conftest import (BEST, DIWEK, INSTRUMENT, REGIONS_DIR, SOURCE, WONOSALAM, Auth, add_user, csrf_token,
-                            load_jombang)
+from tests.support import (BEST, DIWEK, INSTRUMENT, REGIONS_DIR, SOURCE, WONOSALAM, Auth, add_user, csrf_token,
+                           load_jombang)
 
 MOJOKERTO, PACET = "35.16", "35.16.03"
 HOME, OTHER, FOREIGN = "home", "other", "foreign"
