@@ -16,7 +16,7 @@ from app.instruments.models import publish
 from app.regions.files import read_regions
 from tests.pgserver import PostgresServer
 from tests.support import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, JOMBANG, PHONE_TIMEZONE, REGIONS_DIR,
-                           SOURCE, Auth, Field, IsolatedClient, load_jombang, make_app, migrate)
+                           SOURCE, Auth, Field, IsolatedClient, add_jombang, make_app, migrate)
 
 _db_numbers = itertools.count()
 
@@ -37,6 +37,14 @@ def postgres():
 
 
 @pytest.fixture(scope="session")
+def postgres_jombang(postgres, jombang_regions):
+    """The name of a template database holding Jombang, made from the migrated one."""
+    postgres.execute("CREATE DATABASE siapkop_jombang TEMPLATE siapkop_template")
+    add_jombang(f"{postgres.url}/siapkop_jombang", jombang_regions)
+    return "siapkop_jombang"
+
+
+@pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     """A migrated SQLite file, copied for each test."""
     path = tmp_path_factory.mktemp("template") / "siapkop.sqlite3"
@@ -44,17 +52,28 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def sqlite_jombang(tmp_path_factory, sqlite_template, jombang_regions):
+    """A copy of the migrated SQLite file holding Jombang, copied for each test that uses `jombang`."""
+    path = tmp_path_factory.mktemp("jombang") / "siapkop.sqlite3"
+    shutil.copy(sqlite_template, path)
+    add_jombang(f"sqlite:///{path}", jombang_regions)
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    """A fresh migrated database for one test, on each backend."""
+    """A fresh migrated database for one test, on each backend; it holds Jombang if the test uses `jombang`."""
+    with_jombang = "jombang" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "siapkop.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        shutil.copy(request.getfixturevalue("sqlite_jombang" if with_jombang else "sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
     server = request.getfixturevalue("postgres")
+    template = request.getfixturevalue("postgres_jombang") if with_jombang else "siapkop_template"
     name = f"siapkop_test_{os.getpid()}_{next(_db_numbers)}"
-    server.execute(f"CREATE DATABASE {name} TEMPLATE siapkop_template")
+    server.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     yield f"{server.url}/{name}"
     server.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
@@ -86,9 +105,8 @@ def jombang_regions():
 
 
 @pytest.fixture
-def jombang(app, jombang_regions):
-    """Jombang's data and one user per role, in the test's database."""
-    load_jombang(jombang_regions)
+def jombang(app):
+    """Jombang's data and one user per role, in the test's database (database_url copies them in)."""
 
 
 @pytest.fixture
@@ -127,17 +145,15 @@ def browser_context_args(playwright):
 
 
 @pytest.fixture
-def live_server(tmp_path, sqlite_template, jombang_regions):
+def live_server(tmp_path, sqlite_jombang):
     """The app on a real port, on a SQLite copy holding Jombang and its users."""
     import threading
 
     from werkzeug.serving import make_server
 
     path = tmp_path / "live.sqlite3"
-    shutil.copy(sqlite_template, path)
+    shutil.copy(sqlite_jombang, path)
     app = make_app(f"sqlite:///{path}")
-    with app.app_context():
-        load_jombang(jombang_regions)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -165,14 +181,14 @@ def shot(request):
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def world(request, tmp_path_factory):
-    """tests/world.py's areas, built once per backend on a template; a test that changes it restores it."""
+    """tests/world.py's areas, built once per backend on Jombang's template; a test that changes it restores it."""
     from tests.world import World, build, copy_photos
 
     folder = tmp_path_factory.mktemp("world")
     built_photos, photos = folder / "world-photos", folder / "photos"
     if request.param == "sqlite":
         template, work = folder / "world.sqlite3", folder / "work.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), template)
+        shutil.copy(request.getfixturevalue("sqlite_jombang"), template)
         template_url, url = f"sqlite:///{template}", f"sqlite:///{work}"
 
         def reset():
@@ -183,7 +199,8 @@ def world(request, tmp_path_factory):
     else:
         server = request.getfixturevalue("postgres")
         name = f"siapkop_world_{os.getpid()}"
-        server.execute(f"CREATE DATABASE {name} TEMPLATE siapkop_template")
+        jombang = request.getfixturevalue("postgres_jombang")
+        server.execute(f"CREATE DATABASE {name} TEMPLATE {jombang}")
         template_url, url = f"{server.url}/{name}", f"{server.url}/{name}_work"
 
         def reset():

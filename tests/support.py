@@ -80,6 +80,15 @@ def load_jombang(regions):
     db.session.commit()
 
 
+def add_jombang(url, regions):
+    """Load Jombang into the database at `url` and close every connection, so it can serve as a template."""
+    app = make_app(url)
+    with app.app_context():
+        load_jombang(regions)
+        db.session.remove()
+        db.engine.dispose()
+
+
 def csrf_token(html):
     """The CSRF token in a rendered form."""
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)

@@ -29,8 +29,8 @@ from app.extensions import db
 from app.instruments.models import publish
 from app.regions.models import Village
 from app.roles import FACILITATOR
-from tests.support import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_user, load_jombang, make_app
 from tests.serving import served
+from tests.support import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_user, make_app
 
 FACILITATORS = {"fas.diwek": DIWEK, "fas.wonosalam": WONOSALAM, "fas.diwek2": DIWEK, "fas.wonosalam2": WONOSALAM}
 ASSESSMENTS = 25  # per facilitator: more questions (1,100) than a saver can answer in the time
@@ -38,11 +38,10 @@ KILLS = 4
 KILL_EVERY = 1.5  # seconds between kills; the savers keep going meanwhile and for a while after
 
 
-def prepare(path, regions):
-    """Jombang, the instrument, and draft assessments: {username: [assessment id]}."""
+def prepare(path):
+    """The instrument and draft assessments, beside Jombang: {username: [assessment id]}."""
     app = make_app(f"sqlite:///{path}")
     with app.app_context():
-        load_jombang(regions)
         add_user("fas.diwek2", FACILITATOR, (DIWEK,))
         add_user("fas.wonosalam2", FACILITATOR, (WONOSALAM,))
         version, _ = publish(db.session, INSTRUMENT, SOURCE)
@@ -80,10 +79,10 @@ def wait_for(condition, timeout=10):
 
 
 @pytest.fixture
-def gunicorn(tmp_path, sqlite_template, jombang_regions):
+def gunicorn(tmp_path, sqlite_jombang):
     path = tmp_path / "crash.sqlite3"
-    shutil.copy(sqlite_template, path)
-    assessments = prepare(path, jombang_regions)
+    shutil.copy(sqlite_jombang, path)
+    assessments = prepare(path)
     env = {**os.environ, "SIAPKOP_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{path}"}
     with served("wsgi:app", env) as (url, server):
         wait_for(lambda: len(children(server.pid)) == 2)

@@ -35,8 +35,7 @@ from app.instruments.definition import load_text
 from app.instruments.models import publish
 from app.auth.models import user_district
 from app.regions.models import District, Village
-from tests.support import (BEST, DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, Auth, IsolatedClient, add_user,
-                           load_jombang, make_app)
+from tests.support import BEST, DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, Auth, IsolatedClient, add_user, make_app
 
 # --- What is sent ---------------------------------------------------------------------------------
 
@@ -198,25 +197,25 @@ class World:
                                                                  **kwargs.pop("headers", {})}, **kwargs)
 
 
-def _new_database(request, tmp_path_factory, sqlite_template, backend):
+def _new_database(request, tmp_path_factory, backend):
+    """A copy of Jombang's template on `backend`: (url, drop)."""
     if backend == "sqlite":
         path = tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite3"
-        shutil.copy(sqlite_template, path)
+        shutil.copy(request.getfixturevalue("sqlite_jombang"), path)
         return f"sqlite:///{path}", lambda: None
-    server = request.getfixturevalue("postgres")
+    server, template = request.getfixturevalue("postgres"), request.getfixturevalue("postgres_jombang")
     name = f"siapkop_fuzz_{uuid.uuid4().hex[:8]}"
-    server.execute(f"CREATE DATABASE {name} TEMPLATE siapkop_template")
+    server.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     return f"{server.url}/{name}", lambda: server.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="module")
-def world(request, tmp_path_factory, sqlite_template, jombang_regions):
-    url, drop = _new_database(request, tmp_path_factory, sqlite_template, request.param)
+def world(request, tmp_path_factory):
+    url, drop = _new_database(request, tmp_path_factory, request.param)
     app = make_app(url, PHOTO_FOLDER=str(tmp_path_factory.mktemp("photos")))
     app.test_client_class = IsolatedClient
     world = World(app, request.param)
     with app.app_context():
-        load_jombang(jombang_regions)
         add_user("fuzz.edit", "facilitator", (DIWEK,))
         version, _ = publish(db.session, INSTRUMENT, SOURCE)
         all_types, _ = publish(db.session, ALL_TYPES, ALL_TYPES_SOURCE, use=False)

@@ -16,8 +16,8 @@ from app.extensions import db, limiter
 from app.regions.models import Village
 from app.auth.throttle import DEVICE_COOKIE
 from app.security import HEADERS
-from tests.support import DIWEK, PASSWORD, IsolatedClient, csrf_token, load_jombang, make_app
 from tests.serving import free_port
+from tests.support import DIWEK, PASSWORD, IsolatedClient, csrf_token, make_app
 from tests.test_assessments import jpeg, upload
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -191,12 +191,11 @@ def test_config_is_secure_unless_told_it_is_a_plain_http_demo(monkeypatch):
 # --- The login rate limit -------------------------------------------------------------------------
 
 @pytest.fixture
-def limited(request, database_url, jombang_regions):
-    """An app with the rate limit on (TestConfig turns it off), its settings from the test's parameter."""
+def limited(request, database_url, jombang):
+    """An app with the rate limit on (TestConfig turns it off) on Jombang, its settings from the test's parameter."""
     app = make_app(database_url, RATELIMIT_ENABLED=True, **getattr(request, "param", {}))
     app.test_client_class = IsolatedClient
     with app.app_context():
-        load_jombang(jombang_regions)
         yield app
         db.session.remove()
         db.engine.dispose()

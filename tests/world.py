@@ -29,8 +29,7 @@ from app.regions.files import read_regions
 from app.regions.models import District, Village
 from app.regions.store import save_regions
 from app.roles import FACILITATOR, SUPERVISOR
-from tests.support import (BEST, DIWEK, INSTRUMENT, REGIONS_DIR, SOURCE, WONOSALAM, Auth, add_user, csrf_token,
-                           load_jombang)
+from tests.support import BEST, DIWEK, INSTRUMENT, REGIONS_DIR, SOURCE, WONOSALAM, Auth, add_user, csrf_token
 
 MOJOKERTO, PACET = "35.16", "35.16.03"
 HOME, OTHER, FOREIGN = "home", "other", "foreign"
@@ -67,8 +66,7 @@ def jpeg():
 
 
 def build(photo_folder):
-    """Jombang, Mojokerto, the default instrument and every area's records; returns {area: Area}."""
-    load_jombang(read_regions(REGIONS_DIR, "35.17"))
+    """Mojokerto, the default instrument and every area's records, beside Jombang; returns {area: Area}."""
     save_regions(db.session, read_regions(REGIONS_DIR, MOJOKERTO))
     seed_cooperatives(db.session, MOJOKERTO)
     add_user(FACILITATORS[FOREIGN], FACILITATOR, (PACET,))
