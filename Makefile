@@ -24,6 +24,7 @@ run: install $(MO)
 	@# A plain-http demo on this machine: session cookies may not be HTTPS-only here (the default is).
 	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
+# The quick inner loop: make test PYTEST_ARGS='-m "not slow and not browser"'
 test: install-dev $(MO) system-test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -29,6 +29,8 @@ from bench.bare import baseline_id
 from bench.cli import bench
 from tests.support import make_app
 
+pytestmark = pytest.mark.slow
+
 JOMBANG = "35.17"
 
 

@@ -32,6 +32,8 @@ from app.roles import FACILITATOR
 from tests.serving import served
 from tests.support import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_user, make_app
 
+pytestmark = pytest.mark.slow
+
 FACILITATORS = {"fas.diwek": DIWEK, "fas.wonosalam": WONOSALAM, "fas.diwek2": DIWEK, "fas.wonosalam2": WONOSALAM}
 ASSESSMENTS = 25  # per facilitator: more questions (1,100) than a saver can answer in the time
 KILLS = 4

@@ -37,6 +37,8 @@ from app.auth.models import user_district
 from app.regions.models import District, Village
 from tests.support import BEST, DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, Auth, IsolatedClient, add_user, make_app
 
+pytestmark = pytest.mark.slow
+
 # --- What is sent ---------------------------------------------------------------------------------
 
 SPECIAL = [

@@ -386,6 +386,7 @@ def test_read_limited_copes_with_short_reads(size, too_large):
 SAMPLES = [encode(quartered((48, 32)), fmt) for fmt in ("JPEG", "PNG", "GIF", "BMP", "WEBP")]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sample=st.sampled_from(SAMPLES), cut=st.integers(0, 4000),
        flips=st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 255)), max_size=6))

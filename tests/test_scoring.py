@@ -198,6 +198,7 @@ instrument_and_answers = st.one_of(st.just(DEFAULT), instruments()).flatmap(
     lambda instrument: st.tuples(st.just(instrument), answer_sets(instrument)))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(instrument_and_answers)
 def test_a_section_needs_only_the_answers_it_reads(case):
@@ -227,6 +228,7 @@ def test_read_by_follows_relevance_rules_across_sections():
     assert DEFAULT.read_by("F") == ["F1", "F2", "F3", "F4", "F5"]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(instrument_and_answers)
 def test_every_score_lies_between_0_and_100(case):
@@ -238,6 +240,7 @@ def test_every_score_lies_between_0_and_100(case):
     assert result.total is None or 0 <= result.total <= 100
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(instrument_and_answers)
 def test_total_is_the_weighted_sum_of_the_section_scores(case):
@@ -271,6 +274,7 @@ def improvements(instrument):
     return one_improvement(instrument).map(lambda pair: (instrument, *pair))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(improvements(DEFAULT), instruments(relevance=False).flatmap(improvements)))
 def test_improving_one_answer_never_lowers_the_total_or_the_level(case):

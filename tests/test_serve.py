@@ -12,6 +12,8 @@ import pytest
 from app import ROOT
 from tests.serving import served
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def demo(tmp_path):
