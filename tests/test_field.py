@@ -438,7 +438,6 @@ def test_a_browser_closed_mid_form_offline_keeps_and_later_sends_every_answer(
     for code, value in FIELD_ANSWERS["A"].items():
         expect(page.locator(f"#q-{code} input[value='{value}']")).to_be_checked()
         expect(page.locator(f"#status-{code}")).to_have_text(QUEUED)
-    assert rows(live_server, assessment_id) == 0
     signal_back(page)
     assert drained(page)
     assert saved_answers(live_server, assessment_id) == FIELD_ANSWERS["A"] and rows(live_server, assessment_id) == 6
