@@ -19,7 +19,6 @@ import time
 import uuid
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import func, insert, select, true
 
 from app import ROOT, create_app
@@ -28,7 +27,7 @@ from app.auth.models import User
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.definition import NA
-from app.instruments.models import version_in_use
+from app.instruments.models import current_version
 from app.regions.models import District, Regency, Village
 from app.rollups.asked import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollups, instrument
 from app.i18n import today
@@ -199,7 +198,7 @@ def loader_users(users):
         spec.append({"username": facilitator_name(district), "password": PASSWORD, "cooperative_id": cooperative})
     while len(spec) < users:  # more loader users than kecamatan: share facilitators, each on their own visit
         spec.append(dict(spec[len(spec) % len(spec)]))
-    version = version_in_use(db.session, current_app.config["INSTRUMENT"])
+    version = current_version()
     for user in spec:
         assessment_id = baseline_id(user["username"])
         if db.session.get(Assessment, assessment_id) is None:
