@@ -65,4 +65,3 @@ def page_number(text):
     if not 1 <= number <= 1_000_000:  # beyond, the query's OFFSET would overflow its 64 bits
         raise ValueError(text)
     return number
-

@@ -148,4 +148,3 @@ def test_csrf(world, rule, case):
         assert touched or session_changed, f"POST {url} with {label} changed nothing: not a positive control"
         if set(touched) - {"photo files"}:  # the role walk's check on GETs relies on seeing every write
             assert world.writes
-

@@ -190,4 +190,3 @@ def export_answers():
                    assessment.visit_date.isoformat(), section, answer.question_code, answer.value,
                    "ya" if answer.not_applicable else ""]
     return csv_response(target.filename("jawaban", "csv"), header, rows())
-
