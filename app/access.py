@@ -97,21 +97,23 @@ class Scope:
     def assessment_or_404(self, assessment_id):
         return db.one_or_404(self.assessments().where(Assessment.id == assessment_id))
 
-    def assessment_to_change(self, *columns):
-        """A select of `columns` of the assessment "assessment_id" (a bound parameter) in this user's area,
-        with its instrument version: joined from the assessment up, four lookups however large the area.
-        Run it with `params`; as they are bound by name, a statement built once serves every user of its kind."""
-        return (joined_to_districts(select(*columns).join(Assessment.cooperative))
-                .join(Assessment.instrument_version)
+    def assessment_to_change(self, name, columns):
+        """The statement `name`: the `columns()` select of the assessment "assessment_id" (a bound parameter) in
+        this user's area, with its instrument version, joined from the assessment up (four lookups however
+        large the area). Saves, and the autosave above all, run it on every change, and building it costs more
+        than running it: it is built once per kind of area and run with each user's `params`."""
+        statement = _TO_CHANGE.get((name, self.kind))
+        if statement is None:
+            statement = _TO_CHANGE[name, self.kind] = (
+                joined_to_districts(columns().join(Assessment.cooperative)).join(Assessment.instrument_version)
                 .where(Assessment.id == bindparam("assessment_id"), self.district_clause()))
+        return statement
 
     def assessment_to_change_or_404(self, assessment_id):
         """The assessment in this user's area with its instrument version, but not its cooperative and
         places: what a save needs, not what a page shows."""
-        statement = _TO_CHANGE.get(self.kind)
-        if statement is None:  # building it costs more than running it: once per kind of area
-            statement = _TO_CHANGE[self.kind] = self.assessment_to_change(Assessment).options(
-                contains_eager(Assessment.instrument_version))
+        statement = self.assessment_to_change("assessment", lambda: select(Assessment).options(
+            contains_eager(Assessment.instrument_version)))
         found = db.session.execute(statement, {"assessment_id": assessment_id, **self.params}).scalar_one_or_none()
         if found is None:
             abort(404)
@@ -135,7 +137,7 @@ class Scope:
         return db.one_or_404(self.users().where(User.id == user_id))
 
 
-_TO_CHANGE = {}  # Scope.kind -> the statement of Scope.assessment_to_change_or_404
+_TO_CHANGE = {}  # (name, Scope.kind) -> a statement built by Scope.assessment_to_change
 
 
 def joined_to_districts(statement):

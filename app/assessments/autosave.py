@@ -114,15 +114,10 @@ ANSWERS = (select(*(Answer.__table__.c[name] for name in StoredAnswer._fields))
 
 def draft_or_404(scope, assessment_id):
     """The assessment as a Draft, if it is in `scope`'s area (Scope.assessment_to_change); 404 otherwise."""
-    statement = _DRAFTS.get(scope.kind)
-    if statement is None:
-        statement = _DRAFTS[scope.kind] = scope.assessment_to_change(
-            Assessment.id, Assessment.facilitator_id, Assessment.status, Assessment.submitted_at,
-            InstrumentVersion.id.label("version_id"), InstrumentVersion.fingerprint)
+    statement = scope.assessment_to_change("draft", lambda: select(
+        Assessment.id, Assessment.facilitator_id, Assessment.status, Assessment.submitted_at,
+        InstrumentVersion.id.label("version_id"), InstrumentVersion.fingerprint))
     row = db.session.connection().execute(statement, {"assessment_id": assessment_id, **scope.params}).first()
     if row is None:
         abort(404)
     return Draft(row, instrument_of(db.session, row.version_id, row.fingerprint))
-
-
-_DRAFTS = {}  # Scope.kind -> the statement draft_or_404 runs, built once and run with each user's params
