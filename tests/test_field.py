@@ -430,6 +430,7 @@ def test_a_browser_closed_mid_form_offline_keeps_and_later_sends_every_answer(
     no_signal(page)
     for code, value in FIELD_ANSWERS["A"].items():
         tap(page, code, value, QUEUED)
+    assert eventually(page, lambda: page.evaluate(OUTBOX_SIZE) == len(FIELD_ANSWERS["A"]))  # written, not only shown
     context.close()  # the browser process ends
 
     context, page = phone()
