@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -38,7 +39,14 @@ def eventually(page, check, seconds=30):
 
 
 def controlled_by_the_worker(page):
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    """Wait until the service worker controls the page. Polled with evaluate, not wait_for_function, which
+    evaluates its text inside the page, where our Content-Security-Policy refuses eval (it did in CI)."""
+    def controlled():
+        try:
+            return page.evaluate("navigator.serviceWorker.controller !== null")
+        except PlaywrightError:  # a page loading meanwhile
+            return False
+    assert eventually(page, controlled)
 
 
 def tap(page, code, value, status=re.compile("Tersimpan")):
