@@ -151,7 +151,7 @@ def test_logging_in_on_a_slow_network_always_lands_logged_in(browser, live_serve
         page.get_by_role("button", name="Masuk").click()
         expect(page).to_have_url(live_server.url + "/assessments/")
         login_answered.set()
-        page.wait_for_function("navigator.serviceWorker.ready.then(r => Boolean(r.active))")
+        assert page.evaluate("navigator.serviceWorker.ready.then(r => Boolean(r.active))")  # waits for it
         page.reload()
         if page.url == live_server.url + "/assessments/":
             logged_in += 1
