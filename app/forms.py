@@ -5,9 +5,10 @@ gettext strings (Indonesian msgids, English in translations/en).
 """
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from wtforms import Form, validators
+from wtforms import Form, SelectMultipleField, validators
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
+from wtforms.widgets import CheckboxInput, ListWidget
 
 _ = lambda s: s  # noqa: E731  (mark for extraction; translated at use)
 
@@ -57,6 +58,29 @@ class NumberRange(validators.NumberRange):
         except OverflowError:
             field.data = None
             super().__call__(form, field)
+
+
+class AtLeastOne:
+    """At least one box of a Checkboxes field ticked. Unlike DataRequired it sets no `required` flag: each box
+    would carry it, and the browser would then refuse the form until every box is ticked."""
+    field_flags = {}
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise validators.StopValidation(self.message)
+
+
+class Checkboxes(SelectMultipleField):
+    """Several choices as a list of check boxes. Stored rows pre-fill it by their `code` (with `obj=`, a
+    user's or a session's kecamatan), so the boxes of what is stored come up ticked."""
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_data(self, value):
+        super().process_data([getattr(item, "code", item) for item in value or ()])
 
 
 def choices(pairs):

@@ -1,6 +1,7 @@
 """Rollups from a fixture of known assessments: every number on the pages and in each export."""
 import csv
 import io
+import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
@@ -303,6 +304,31 @@ def test_admin_records_a_bimtek_session(app, jombang, client, auth):
     assert refused.status_code == 422 and "Pilih paling sedikit satu kecamatan." in refused.get_data(as_text=True)
     auth.login("supervisor")
     assert client.get("/bimtek/new").status_code == 403
+
+
+def boxes(html):
+    """{kecamatan code: (ticked, required)} of a form's kecamatan check boxes."""
+    return {code: ("checked" in tag, "required" in tag) for tag, code in re.findall(
+        r'(<input[^>]*name="districts"[^>]*value="([0-9.]+)"[^>]*>)', html)}
+
+
+def test_bimtek_form_ticks_the_stored_kecamatan_and_asks_for_one_on_the_server(app, jombang, client, auth):
+    session = BimtekSession(title="Bimtek Diwek Wonosalam", held_on=date(2025, 10, 14), regency_code="35.17",
+                            districts=[db.session.get(District, DIWEK), db.session.get(District, WONOSALAM)])
+    db.session.add(session)
+    db.session.commit()
+    session_id = session.id
+    auth.login("dinas")
+    shown = boxes(client.get(f"/bimtek/{session_id}/edit").get_data(as_text=True))
+    assert len(shown) == 21 and not any(required for _, required in shown.values())  # the browser asks for none
+    assert {code for code, (ticked, _) in shown.items() if ticked} == {DIWEK, WONOSALAM}
+    refused = client.post(f"/bimtek/{session_id}/edit", data={
+        "csrf_token": auth.token(), "title": "Bimtek tanpa kecamatan", "held_on": "2025-10-14"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="districts-error">Pilih paling sedikit satu kecamatan.</p>' in html
+    assert 'value="Bimtek tanpa kecamatan"' in html  # the form comes back as it was sent
+    session = db.session.get(BimtekSession, session_id, populate_existing=True)
+    assert (session.title, session.district_codes) == ("Bimtek Diwek Wonosalam", [DIWEK, WONOSALAM])
 
 
 # --- The arithmetic, without a database ----------------------------------------------------------

@@ -1,4 +1,6 @@
 """User management: the admin page, the CLI, roles and areas."""
+import re
+
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -58,6 +60,27 @@ def test_admin_reassigns_kecamatan_and_password(client, auth, jombang):
     assert response.status_code == 302
     changed = user("fas.diwek")
     assert [d.code for d in changed.districts] == [WONOSALAM] and changed.check_password("sandi-baru-123")
+
+
+def test_editing_a_supervisor_ticks_their_kecamatan_and_a_new_password_keeps_them(client, auth, jombang):
+    target = user("supervisor")
+    auth.login("dinas")
+    html = client.get(f"/users/{target.id}/edit").get_data(as_text=True)
+    boxes = re.findall(r'<input ([^>]*)name="districts"([^>]*)value="([0-9.]+)">', html)
+    ticked = [code for before, after, code in boxes if "checked" in before + after]
+    assert len(boxes) == 21 and sorted(ticked) == [WONOSALAM, DIWEK]
+    assert not any("required" in before + after for before, after, _ in boxes)
+    # What the browser sends when the admin only types a new password: the ticked boxes as they came.
+    response = client.post(f"/users/{target.id}/edit", data={
+        "csrf_token": auth.token(), "name": target.name, "role": "supervisor", "districts": ticked,
+        "password": "sandi-baru-123", "active": "y"})
+    assert response.status_code == 302
+    changed = user("supervisor")
+    assert {d.code for d in changed.districts} == {DIWEK, WONOSALAM} and changed.check_password("sandi-baru-123")
+    refused = client.post(f"/users/{target.id}/edit", data={
+        "csrf_token": auth.token(), "name": target.name, "role": "supervisor", "active": "y"})
+    assert refused.status_code == 422 and "Pilih paling sedikit satu kecamatan." in refused.get_data(as_text=True)
+    assert {d.code for d in user("supervisor").districts} == {DIWEK, WONOSALAM}
 
 
 def test_admin_cannot_demote_or_deactivate_themselves(client, auth, jombang):

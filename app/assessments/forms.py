@@ -3,12 +3,11 @@ import uuid
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, FloatField, HiddenField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, DateField, FloatField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.assessments import photos
-from app.forms import BaseForm, choices, strip
+from app.forms import BaseForm, Checkboxes, choices, strip
 from app.i18n import today
 
 ANSWER_ERRORS = {
@@ -52,8 +51,7 @@ class StartForm(BaseForm):
     """Start of a visit: the browser's assessment id, the date, who was there, and where."""
     id = HiddenField(validators=[DataRequired()])
     visit_date = DateField(_l("Tanggal kunjungan"), default=today, validators=[DataRequired()])
-    present = SelectMultipleField(_l("Pengurus/pengawas yang hadir"), validate_choice=True,
-                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    present = Checkboxes(_l("Pengurus/pengawas yang hadir"))
     others = TextAreaField(_l("Hadir lainnya (satu nama per baris)"), filters=[strip], validators=[Length(max=1000)])
     latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(validators=[Optional(), NumberRange(-180, 180)])

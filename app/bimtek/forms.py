@@ -1,19 +1,16 @@
 """The Bimtek session form."""
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import BaseForm, choices, strip, strip_or_none
+from app.forms import AtLeastOne, BaseForm, Checkboxes, choices, strip, strip_or_none
 
 
 class SessionForm(BaseForm):
     title = StringField(_l("Judul"), filters=[strip], validators=[Length(min=3, max=200)])
     held_on = DateField(_l("Tanggal"), validators=[DataRequired()])
     venue = StringField(_l("Tempat"), filters=[strip_or_none], validators=[Optional(), Length(max=200)])
-    districts = SelectMultipleField(_l("Kecamatan peserta"), validators=[DataRequired(
-        message=_l("Pilih paling sedikit satu kecamatan."))],
-        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    districts = Checkboxes(_l("Kecamatan peserta"), validators=[AtLeastOne(_l("Pilih paling sedikit satu kecamatan."))])
     notes = TextAreaField(_l("Catatan"), filters=[strip_or_none], validators=[Optional(), Length(max=5000)])
 
     def __init__(self, districts, **kwargs):

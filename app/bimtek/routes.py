@@ -35,7 +35,7 @@ def edit(session_id):
     """Record or correct a session: title, date, venue, kecamatan covered, notes."""
     session = db.one_or_404(sessions().where(BimtekSession.id == session_id)) if session_id else None
     districts = db.session.scalars(scope().districts()).all()
-    form = SessionForm(districts, obj=session, data=None if session is None else {"districts": session.district_codes})
+    form = SessionForm(districts, obj=session)
     if form.validate_on_submit():
         session = session or BimtekSession()
         for name in FIELDS:  # not populate_obj: it would put the form's codes into the districts relationship

@@ -1,13 +1,12 @@
 """Forms to create and edit users; the same rules serve the admin page and the CLI."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.models import ROLES, User
 from app.extensions import db
-from app.forms import BaseForm, choices, lower_strip, strip
+from app.forms import AtLeastOne, BaseForm, Checkboxes, choices, lower_strip, strip
 from app.roles import ADMIN
 
 
@@ -16,15 +15,14 @@ class UserForm(BaseForm):
     name = StringField(_l("Nama lengkap"), filters=[strip],
                        validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Peran"), choices=choices(ROLES.items()))
-    districts = SelectMultipleField(_l("Kecamatan yang dicakup"), choices=[],
-                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    districts = Checkboxes(_l("Kecamatan yang dicakup"), choices=[])
     password = PasswordField(_l("Kata sandi baru"), validators=[
         Optional(), Length(min=8, max=200)], render_kw={"autocomplete": "new-password"})
     active = BooleanField(_l("Aktif"), default=True)
 
     def validate_districts(self, field):
-        if self.role.data != ADMIN and not field.data:
-            raise ValidationError(_l("Pilih paling sedikit satu kecamatan."))
+        if self.role.data != ADMIN:  # an admin covers the whole regency
+            AtLeastOne(_l("Pilih paling sedikit satu kecamatan."))(self, field)
 
 
 class NewUserForm(UserForm):

@@ -48,7 +48,7 @@ def new():
 def edit(user_id):
     """Change a user's name, role, kecamatan, status or password."""
     user = scope().user_or_404(user_id)
-    form = UserForm(obj=user, districts=[d.code for d in user.districts])
+    form = UserForm(obj=user)
     form.districts.choices = district_choices()
     if form.validate_on_submit():
         if user.id == current_user.id and (form.role.data != ADMIN or not form.active.data):
