@@ -95,3 +95,16 @@ def test_pages_go_gzipped_to_a_browser_that_takes_it_and_an_autosave_reply_as_it
                         headers={"HX-Request": "true", "X-CSRFToken": field.token, "Accept-Encoding": "gzip"})
     assert reply.status_code == 200 and "Content-Encoding" not in reply.headers and "Tersimpan" in reply.text
     assert client.get("/static/app.css", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") is None
+
+
+def test_an_empty_list_is_said_in_a_paragraph_not_as_its_only_item(client, auth, jombang):
+    """`{% for %}…{% else %}<li>` reads as a list of one ("1. Belum ada sesi Bimtek.")."""
+    looped = [str(template.relative_to(ROOT)) for template in sorted((ROOT / "templates").rglob("*.html"))
+              if re.search(r"\{%-?\s*else\s*-?%\}\s*<li", template.read_text())]
+    assert looped == []
+    auth.login("dinas")
+    html = client.get("/bimtek/").get_data(as_text=True)
+    assert '<p class="muted">Belum ada sesi Bimtek.</p>' in html and '<ul class="cards">' not in html
+    html = client.get("/cooperatives/?q=tidak-ada").get_data(as_text=True)
+    assert '<p class="muted">Tidak ada koperasi yang cocok dengan "tidak-ada".</p>' in html
+    assert '<ul class="cards">' not in html
