@@ -264,8 +264,8 @@ def test_facilitator_assesses_a_cooperative_on_a_phone(page, live_server, shot, 
     expect(page.locator("#level")).to_have_text("Cukup Siap")
     shot(page, "summary")
 
-    page.get_by_role("button", name="Kirim ke supervisor").dblclick()  # a double tap
-    expect(page.get_by_text("Penilaian dikirim ke supervisor.")).to_be_visible()
+    page.get_by_role("button", name="Kirim untuk ditinjau").dblclick()  # a double tap
+    expect(page.get_by_text("Penilaian dikirim untuk ditinjau.")).to_be_visible()
     shot(page, "submitted")
 
     with live_server.app.app_context():
@@ -424,8 +424,8 @@ def test_supervisor_returns_facilitator_fixes_on_the_phone_supervisor_approves(b
     page.locator("#q-C1 input").press("Tab")
     expect(page.locator("#status-C1")).to_have_text("Tersimpan")
     page.get_by_role("link", name="Ringkasan").click()
-    page.get_by_role("button", name="Kirim ke supervisor").click()
-    expect(page.get_by_text("Penilaian dikirim ke supervisor.")).to_be_visible()
+    page.get_by_role("button", name="Kirim untuk ditinjau").click()
+    expect(page.get_by_text("Penilaian dikirim untuk ditinjau.")).to_be_visible()
     shot(page, "resubmitted")
 
     supervisor.goto(f"{live_server.url}/reviews/{assessment_id}")

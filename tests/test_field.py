@@ -235,8 +235,8 @@ def test_a_visit_started_with_signal_goes_on_when_the_signal_drops(page, live_se
     expect(page.locator(".missing")).to_be_hidden()
     expect(page.locator(".total")).to_have_text("Skor dihitung setelah jawaban terkirim.")
     shot(page, "summary-offline")
-    page.get_by_role("button", name="Kirim ke supervisor").click()
-    expect(page.get_by_text("Akan dikirim ke supervisor saat ada sinyal.")).to_be_visible()
+    page.get_by_role("button", name="Kirim untuk ditinjau").click()
+    expect(page.get_by_text("Akan dikirim untuk ditinjau saat ada sinyal.")).to_be_visible()
     assert rows(live_server, assessment_id) == 6
 
     signal_back(page)

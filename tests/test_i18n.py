@@ -72,3 +72,10 @@ def test_message_template_is_up_to_date(tmp_path):
                    cwd=ROOT, check=True, capture_output=True)
     with open(fresh, "rb") as a, open(ROOT / "translations/messages.pot", "rb") as b:
         assert {m.id for m in read_po(a)} == {m.id for m in read_po(b)}
+
+
+def test_no_page_tells_its_user_to_type_a_command():
+    """A facilitator, supervisor or Dinas admin has no shell: the UI names who to ask, never `flask …`."""
+    with open(ROOT / "translations/messages.pot", "rb") as fh:
+        commands = [m.id for m in read_po(fh) if "flask " in str(m.id)]
+    assert commands == []

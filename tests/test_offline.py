@@ -162,8 +162,8 @@ def test_a_submit_made_offline_is_applied_when_the_signal_returns(page, live_ser
     controlled_by_the_worker(page)
     page.goto(f"{live_server.url}/assessments/{assessment_id}")
     no_signal(page)
-    page.get_by_role("button", name="Kirim ke supervisor").click()
-    expect(page.get_by_text("Akan dikirim ke supervisor saat ada sinyal.")).to_be_visible()
+    page.get_by_role("button", name="Kirim untuk ditinjau").click()
+    expect(page.get_by_text("Akan dikirim untuk ditinjau saat ada sinyal.")).to_be_visible()
     shot(page, "queued")
     with live_server.app.app_context():
         assert db.session.get(Assessment, assessment_id).status == "draft"

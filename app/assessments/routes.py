@@ -137,7 +137,7 @@ def submit_assessment(assessment_id):
         db.session.expire_all()
         if assessment.status != SUBMITTED:  # not a double tap: something else happened meanwhile
             return render_error(409, CONFLICT)
-    flash(_("Penilaian dikirim ke supervisor."), "success")
+    flash(_("Penilaian dikirim untuk ditinjau."), "success")
     return redirect(url_for("assessments.summary", assessment_id=assessment.id))
 
 
