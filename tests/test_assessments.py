@@ -238,7 +238,7 @@ def test_submit_stores_the_score_locks_and_a_double_tap_submits_once(field):
     assert locked.status_code == 409 and "sudah dikirim dan terkunci" in locked.get_data(as_text=True)
     assert answers(assessment_id)["A1"] == "no"
     home = field.client.get("/assessments/").get_data(as_text=True)
-    assert "Dikirim" in home and f"/assessments/{assessment_id}" in home
+    assert "Menunggu tinjauan; dikirim " in home and f"/assessments/{assessment_id}" in home
 
 
 def test_cooperative_page_lists_past_assessments_with_score_and_level(field, client, auth):

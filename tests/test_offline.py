@@ -169,7 +169,7 @@ def test_a_submit_made_offline_is_applied_when_the_signal_returns(page, live_ser
         assert db.session.get(Assessment, assessment_id).status == "draft"
 
     signal_back(page)
-    expect(page.get_by_text(re.compile("^Dikirim .*Penilaian terkunci"))).to_be_visible(timeout=15000)
+    expect(page.locator("#status-line")).to_contain_text("Menunggu tinjauan; dikirim ", timeout=15000)
     shot(page, "submitted")
     with live_server.app.app_context():
         visit = db.session.get(Assessment, assessment_id)

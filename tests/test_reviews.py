@@ -112,7 +112,7 @@ def test_return_needs_a_comment_and_reaches_the_facilitator_with_question_commen
 
     auth.login("fas.diwek")
     home = client.get("/assessments/").get_data(as_text=True)
-    assert "Dikembalikan supervisor" in home and "Periksa lagi A1." in home
+    assert "Dikembalikan oleh Supervisor pada " in home and "Periksa lagi A1." in home
     page = client.get(f"/assessments/{submitted}/sections/A").get_data(as_text=True)
     assert "Periksa lagi A1." in page and "Foto akta buram" in page and "disabled" not in page.split("<main>")[1]
     token = auth.token("/assessments/")

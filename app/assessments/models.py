@@ -122,6 +122,14 @@ class Assessment(Answered, db.Model):
         return [p for p in self.photos if p.question_code == question_code]
 
     @property
+    def status_event(self):
+        """The step of the history that gave the assessment its status (its last submission, approval, return
+        or reopening); None for a draft, or for an assessment whose history does not say."""
+        if self.status == DRAFT:
+            return None
+        return next((e for e in reversed(self.events) if e.target == self.status), None)
+
+    @property
     def review(self):
         """The return (or reopening) that sent this assessment back, while it is back with the facilitator."""
         if self.status != RETURNED:

@@ -2,18 +2,20 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from app.access import is_own, role_required, scope
 from app.assessments import bp
 from app.assessments.autosave import autosave
 from app.assessments.context import Sheet, can_edit, check_own_draft, client_stamp, own_draft, section_or_404, viewable
 from app.assessments.forms import StartForm
-from app.assessments.models import ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID
+from app.assessments.models import (ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID,
+                                    Assessment, Event)
 from app.assessments.photo_routes import photo_folder, section_photos
 from app.assessments.forms import CONFLICT
 from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_section, result_of,
                                      save_note, save_section, start, transition)
-from app.assessments.visits import open_drafts
+from app.assessments.visits import VISIT_LABELS, open_drafts
 from app.assessments.workflow import NotAllowed
 from app.errors import render_error
 from app.extensions import db
@@ -32,9 +34,10 @@ def labels():
 @role_required(FACILITATOR)
 def index():
     """Kunjungan saya: the facilitator's drafts, returned and submitted assessments."""
-    mine = db.session.scalars(scope().own_assessments()).all()
+    mine = db.session.scalars(scope().own_assessments().options(  # who sent each back or approved it
+        selectinload(Assessment.events).joinedload(Event.user))).all()
     groups = {status: [a for a in mine if a.status == status] for status in (RETURNED, DRAFT, SUBMITTED, APPROVED)}
-    return render_template("assessments/index.html", groups=groups)
+    return render_template("assessments/index.html", groups=groups, labels=VISIT_LABELS)
 
 
 @bp.route("/new/<int:cooperative_id>", methods=["GET", "POST"])

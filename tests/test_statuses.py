@@ -1,0 +1,85 @@
+"""What an assessment's pages tell its facilitator about where it stands, over HTTP (issue 22); the same in
+Chromium: tests/test_screens.py."""
+import re
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+
+from app.assessments.models import Assessment
+from app.extensions import db
+from tests.support import BEST, assessment
+from tests.test_reviews import act
+
+DAY = datetime(2025, 10, 20, 3, 0, tzinfo=UTC)  # 10:00 in Jombang
+
+
+def on(assessment_id, day=DAY):
+    """Say the assessment reached its status on `day`, so the pages show a known date."""
+    db.session.execute(update(Assessment).where(Assessment.id == uuid.UUID(assessment_id)).values(status_at=day))
+    db.session.commit()
+
+
+def status_line(html):
+    """The text of the page's status notice, spaces collapsed; None without one."""
+    found = re.search(r'<(p|div)\b[^>]*id="status-line"[^>]*>(.*?)</\1>', html, re.S)
+    return found and " ".join(re.sub(r"<[^>]+>", " ", found.group(2)).split())
+
+
+def pages(client, assessment_id):
+    """The facilitator's summary, first section and visit list."""
+    return [client.get(path).get_data(as_text=True) for path in (
+        f"/assessments/{assessment_id}", f"/assessments/{assessment_id}/sections/A", "/assessments/")]
+
+
+def test_each_status_is_one_phrase_on_every_page_of_the_facilitator(field, client, auth):
+    assessment_id, _ = field.start()
+    summary, section, visits = pages(client, assessment_id)
+    assert status_line(summary) == "Draf, belum dikirim untuk ditinjau."
+    assert status_line(section) is None  # an open draft's pages are its form
+
+    for code, value in BEST.items():
+        field.save(assessment_id, code, value)
+    assert client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token}).status_code == 302
+    on(assessment_id)
+    summary, section, visits = pages(client, assessment_id)
+    assert status_line(summary) == status_line(section) == "Menunggu tinjauan; dikirim 20 Okt 2025 10.00.00."
+    assert "<h2>Menunggu tinjauan</h2>" in visits and "Menunggu tinjauan; dikirim 20 Okt 2025 10.00.00." in visits
+
+    auth.login("supervisor")
+    assert act(client, auth, assessment_id, "return", comment="Periksa lagi A1.",
+               **{"comment-A1": "Foto akta buram"}).status_code == 302
+    on(assessment_id)
+    auth.login("fas.diwek")
+    summary, section, visits = pages(client, assessment_id)
+    returned = "Dikembalikan oleh Supervisor pada 20 Oktober 2025 untuk diperbaiki. Periksa lagi A1. " \
+               "Komentar pada pertanyaan: A1"
+    assert status_line(summary) == status_line(section) == returned
+    assert "<h2>Dikembalikan</h2>" in visits and "Dikembalikan oleh Supervisor pada 20 Oktober 2025" in visits
+    assert "Periksa lagi A1." in visits
+
+    token = auth.token("/assessments/")
+    assert client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": token}).status_code == 302
+    auth.login("supervisor")
+    assert act(client, auth, assessment_id, "approve").status_code == 302
+    on(assessment_id)
+    auth.login("fas.diwek")
+    summary, section, visits = pages(client, assessment_id)
+    assert status_line(summary) == status_line(section) == "Disetujui oleh Supervisor pada 20 Oktober 2025."
+    assert "<h2>Disetujui</h2>" in visits and "Disetujui oleh Supervisor pada 20 Oktober 2025." in visits
+    assert not any("terkunci" in html or "mengembalikannya" in html for html in (summary, section, visits))
+    assert assessment(assessment_id).status == "approved"
+
+
+def test_the_statuses_in_english(field, client, auth):
+    assessment_id, _ = field.start()
+    for code, value in BEST.items():
+        field.save(assessment_id, code, value)
+    client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token})
+    auth.login("supervisor")
+    act(client, auth, assessment_id, "approve")
+    on(assessment_id)
+    auth.login("fas.diwek")
+    client.post("/language/en", data={"csrf_token": auth.token("/assessments/")})
+    assert status_line(client.get(f"/assessments/{assessment_id}").get_data(as_text=True)) == \
+        "Approved by Supervisor on October 20, 2025."
