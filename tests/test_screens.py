@@ -12,7 +12,7 @@ from app.bimtek.models import BimtekSession
 from app.extensions import db
 from app.regions.models import District
 from tests.support import DIWEK, PHONE_TIMEZONE, WONOSALAM
-from tests.test_browser import log_in, no_horizontal_scroll
+from tests.test_browser import answer, log_in, no_horizontal_scroll, publish_default_instrument, start_assessment
 
 pytestmark = pytest.mark.browser
 
@@ -126,3 +126,42 @@ def test_admin_resets_a_supervisors_password_and_their_kecamatan_stay(screen, li
     with live_server.app.app_context():
         supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
         assert {d.code for d in supervisor.districts} == {DIWEK, WONOSALAM}
+
+
+# --- "Tidak berlaku" -------------------------------------------------------------------------------
+
+def stored(live_server, assessment_id, code):
+    """(value, not applicable) as the database holds the answer to `code`."""
+    from app.assessments.models import Answer
+    with live_server.app.app_context():
+        answer = db.session.get(Answer, (assessment_id, code))
+        return answer.value, answer.not_applicable
+
+
+def test_not_applicable_clears_the_level_at_once_on_the_phone(page, live_server, shot):
+    publish_default_instrument(live_server)
+    assessment_id = start_assessment(page, live_server)
+    page.goto(f"{live_server.url}/assessments/{assessment_id}/sections/B")
+    question = page.locator("#q-B5")
+    answer(page, "B5", "3")
+    assert stored(live_server, assessment_id, "B5") == ("3", False)
+
+    held = []
+    page.route("**/answers/B5", lambda route: held.append(route))  # the server's reply cannot help
+    question.get_by_label("Tidak berlaku").check()
+    expect(question.locator("input[type=radio]:checked")).to_have_count(0)
+    assert len(held) == 1 and "B5=" not in (held[0].request.post_data or "")  # only "na" is sent
+    shot(page, "not-applicable-ticked")
+    held[0].continue_()
+    page.unroute("**/answers/B5")
+    expect(page.locator("#status-B5")).to_have_text("Tersimpan")
+    assert stored(live_server, assessment_id, "B5") == (None, True)
+
+    page.reload()
+    expect(question.get_by_label("Tidak berlaku")).to_be_checked()
+    expect(question.locator("input[type=radio]:checked")).to_have_count(0)
+
+    question.locator("input[value='2']").check()  # an answer given after all stands instead
+    expect(question.get_by_label("Tidak berlaku")).not_to_be_checked()
+    expect(page.locator("#status-B5")).to_have_text("Tersimpan")
+    assert stored(live_server, assessment_id, "B5") == ("2", False)

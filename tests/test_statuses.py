@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from app.assessments.models import Assessment
 from app.extensions import db
-from tests.support import BEST, assessment
+from tests.support import BEST, answers, assessment
 from tests.test_reviews import act
 
 DAY = datetime(2025, 10, 20, 3, 0, tzinfo=UTC)  # 10:00 in Jombang
@@ -83,3 +83,32 @@ def test_the_statuses_in_english(field, client, auth):
     client.post("/language/en", data={"csrf_token": auth.token("/assessments/")})
     assert status_line(client.get(f"/assessments/{assessment_id}").get_data(as_text=True)) == \
         "Approved by Supervisor on October 20, 2025."
+
+
+def controls(html, code):
+    """{value: checked} of question `code`'s level buttons, and whether its "Tidak berlaku" is ticked."""
+    radios = {re.search(r'value="([^"]*)"', tag).group(1): " checked" in tag
+              for tag in re.findall(rf'<input[^>]*type="radio"[^>]*name="{code}"[^>]*>', html)}
+    na = re.search(rf'<input[^>]*name="na"[^>]*value="{code}"[^>]*>', html).group(0)
+    return radios, " checked" in na
+
+
+def test_not_applicable_stands_instead_of_the_level_on_the_pages(field, client):
+    assessment_id, _ = field.start()
+    section = f"/assessments/{assessment_id}/sections/B"
+    assert field.save(assessment_id, "B5", "3").status_code == 200
+    radios, na = controls(client.get(section).get_data(as_text=True), "B5")
+    assert radios["3"] and not na
+    # The level still chosen when "Tidak berlaku" is ticked (a page without app.js sends both): NA is stored.
+    assert field.save(assessment_id, "B5", "3", na=True).status_code == 200
+    assert answers(assessment_id) == {"B5": None}
+    radios, na = controls(client.get(section).get_data(as_text=True), "B5")
+    assert not any(radios.values()) and na
+
+    # A whole-section post refused for another answer comes back as sent: B5 not applicable, no level.
+    refused = client.post(section, data={"csrf_token": field.token, "B3": "5", "B5": "2", "na": "B5", "go": "next"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Pilih salah satu pilihan yang tersedia." in html
+    radios, na = controls(html, "B5")
+    assert not any(radios.values()) and na
+    assert answers(assessment_id) == {"B5": None}

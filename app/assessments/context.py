@@ -104,9 +104,11 @@ class Sheet:
         """({code: the text its control shows}, {codes whose "Tidak berlaku" is ticked})."""
         values, na = self.assessment.form_values()
         if self.failed:  # a refused section post saved nothing: show what was typed, not what is stored
-            typed = {code: value for code, value in request.form.items() if self.assessment.instrument.question(code)}
-            values.update(typed)
-            na = (na - typed.keys()) | set(request.form.getlist("na"))
+            ticked = set(request.form.getlist("na"))  # "Tidak berlaku" stands instead of an answer, as when saved
+            typed = {code: value for code, value in request.form.items()
+                     if self.assessment.instrument.question(code) and code not in ticked}
+            values = {code: value for code, value in values.items() if code not in ticked} | typed
+            na = (na - typed.keys()) | ticked
         return values, na
 
     @property

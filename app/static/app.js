@@ -421,11 +421,24 @@
     }
 
     function showAnswer(fieldset, op) {
-      fieldset.querySelectorAll("input[type=radio]").forEach(function (radio) { radio.checked = radio.value === op.value; });
+      var value = op.na ? null : op.value;
+      fieldset.querySelectorAll("input[type=radio]").forEach(function (radio) { radio.checked = radio.value === value; });
       var box = fieldset.querySelector("input[type=number], input[type=date], textarea"),
         na = fieldset.querySelector("input[name=na]");
-      if (box) box.value = op.value || "";
+      if (box) box.value = value || "";
       if (na) na.checked = !!op.na;
+    }
+
+    // "Tidak berlaku" stands instead of an answer, as the server stores it: ticking it clears the answer on
+    // the screen at once (before the change is queued and sent), and giving an answer unticks it.
+    function exclusive(fieldset, control) {
+      var na = fieldset.querySelector("input[name=na]");
+      if (!na) return;
+      if (control === na && na.checked) {
+        showAnswer(fieldset, {na: true});
+      } else if (control !== na && control.value !== "" && (control.type !== "radio" || control.checked)) {
+        na.checked = false;
+      }
     }
 
     // One answer's state: waiting, sending, saved, queued (no signal), not-applied or error.
@@ -695,7 +708,9 @@
     // Every answer goes to the outbox the moment it is made, before htmx sends it (capture phase).
     document.addEventListener("change", function (event) {
       var fieldset = answerFieldset(event.target.closest && event.target.closest("fieldset"));
-      if (!fieldset || event.target.type === "file" || !window.indexedDB) return;
+      if (!fieldset || event.target.type === "file") return;
+      exclusive(fieldset, event.target);
+      if (!window.indexedDB) return;
       var answer = answerOf(fieldset), op = enqueue({type: "answer", assessment: fieldset.closest("form").dataset.assessment,
         question: fieldset.dataset.question, value: answer.value, na: answer.na});
       fieldset.dataset.seq = op.seq;
