@@ -233,6 +233,7 @@ def test_a_visit_started_with_signal_goes_on_when_the_signal_drops(page, live_se
     for section in "ABCDEFGH":
         expect(page.locator(f"#score-{section} td").last).to_have_text("100%")
     expect(page.locator(".missing")).to_be_hidden()
+    expect(page.locator("#send-reason")).to_be_hidden()  # the kept copy said answers were missing
     expect(page.locator(".total")).to_have_text("Skor dihitung setelah jawaban terkirim.")
     shot(page, "summary-offline")
     page.get_by_role("button", name="Kirim untuk ditinjau").click()

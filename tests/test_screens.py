@@ -12,7 +12,8 @@ from app.bimtek.models import BimtekSession
 from app.extensions import db
 from app.regions.models import District
 from tests.support import DIWEK, PHONE_TIMEZONE, WONOSALAM
-from tests.test_browser import answer, log_in, no_horizontal_scroll, publish_default_instrument, start_assessment
+from tests.test_browser import (answer, complete_assessment, log_in, no_horizontal_scroll, publish_default_instrument,
+                                start_assessment)
 
 pytestmark = pytest.mark.browser
 
@@ -165,3 +166,62 @@ def test_not_applicable_clears_the_level_at_once_on_the_phone(page, live_server,
     expect(question.get_by_label("Tidak berlaku")).not_to_be_checked()
     expect(page.locator("#status-B5")).to_have_text("Tersimpan")
     assert stored(live_server, assessment_id, "B5") == ("2", False)
+
+
+# --- The summary: the send button and where the assessment stands ----------------------------------
+
+def move(live_server, assessment_id, action, username, comment=None):
+    """Move the assessment as `username` would (app/assessments/service.transition)."""
+    from app.assessments.models import Assessment
+    from app.assessments.service import transition
+    with live_server.app.app_context():
+        visit = db.session.get(Assessment, assessment_id)
+        user = db.session.scalar(select(User).where(User.username == username))
+        transition(visit, action, user, visit.version, comment=comment)
+
+
+def test_the_summary_says_where_the_assessment_stands_and_why_it_cannot_be_sent(page, live_server, shot):
+    from babel.dates import format_date
+
+    from app.clock import today
+    sent = complete_assessment(live_server)  # Cukir, submitted by fas.diwek
+    draft = start_assessment(page, live_server)
+    answer(page, "A1", "yes")
+    page.get_by_role("link", name="Ringkasan").click()
+    button, reason = page.get_by_role("button", name="Kirim untuk ditinjau"), page.locator("#send-reason")
+    expect(button).to_be_disabled()
+    missing = page.locator(".missing li:not([hidden])").count()
+    expect(reason).to_have_text(f"Masih ada {missing} jawaban wajib yang kosong; isi dulu untuk dapat mengirim.")
+    assert missing > 1 and button.get_attribute("aria-describedby") == "send-reason"
+    looks = button.evaluate("b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).cursor]")
+    assert looks == ["rgb(224, 224, 224)", "not-allowed"]  # not the red of a button that works
+    expect(page.locator("#status-line")).to_have_text("Draf, belum dikirim untuk ditinjau.")
+    shots(page, shot, "summary-draft")
+
+    on_day = format_date(today(PHONE_TIMEZONE), "long", locale="id")
+    page.goto(f"{live_server.url}/assessments/{sent}")
+    expect(page.locator("#status-line")).to_contain_text("Menunggu tinjauan; dikirim ")
+    expect(page.get_by_role("button", name="Kirim untuk ditinjau")).to_have_count(0)
+    shots(page, shot, "summary-submitted")
+
+    move(live_server, sent, "return", "supervisor", comment="Jumlah anggota tidak sesuai buku.")
+    page.reload()
+    expect(page.locator("#status-line")).to_contain_text(
+        f"Dikembalikan oleh Supervisor pada {on_day} untuk diperbaiki.")
+    expect(page.locator("#status-line")).to_contain_text("Jumlah anggota tidak sesuai buku.")
+    expect(page.get_by_role("button", name="Kirim untuk ditinjau")).to_be_enabled()
+    shots(page, shot, "summary-returned")
+
+    move(live_server, sent, "submit", "fas.diwek")
+    move(live_server, sent, "approve", "supervisor")
+    page.reload()
+    expect(page.locator("#status-line")).to_have_text(f"Disetujui oleh Supervisor pada {on_day}.")
+    expect(page.locator("main")).not_to_contain_text("terkunci")
+    shots(page, shot, "summary-approved")
+    page.get_by_role("link", name="Kunjungan saya").click()
+    expect(page.locator("h2:text-is('Disetujui') + ul.cards")).to_contain_text(
+        f"Disetujui oleh Supervisor pada {on_day}.")
+    assert page.locator("main li", has_text="Belum ada").count() == 0
+    with live_server.app.app_context():
+        from app.assessments.models import Assessment
+        assert db.session.get(Assessment, draft).status == "draft"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from app.assessments.models import Assessment
+from app.assessments.service import result_of
 from app.extensions import db
 from tests.support import BEST, answers, assessment
 from tests.test_reviews import act
@@ -112,3 +113,22 @@ def test_not_applicable_stands_instead_of_the_level_on_the_pages(field, client):
     radios, na = controls(html, "B5")
     assert not any(radios.values()) and na
     assert answers(assessment_id) == {"B5": None}
+
+
+def send_form(html):
+    """The summary's send button and the reason beside it (None when hidden)."""
+    button = re.search(r'<button type="submit" aria-describedby="send-reason"[^>]*>', html).group(0)
+    reason = re.search(r'<p class="help" id="send-reason"[^>]*>([^<]*)</p>', html)
+    return "disabled" in button, None if " hidden>" in reason.group(0) else reason.group(1)
+
+
+def test_the_send_button_says_how_many_required_answers_are_missing(field, client):
+    assessment_id, _ = field.start()
+    field.save(assessment_id, "A1", "yes")
+    html = client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    missing = len(result_of(assessment(assessment_id)).missing)
+    assert missing > 1 and send_form(html) == (True, f"Masih ada {missing} jawaban wajib yang kosong; isi dulu untuk dapat mengirim.")
+    assert 'data-one="Masih ada {n} jawaban' in html
+    for code, value in BEST.items():
+        field.save(assessment_id, code, value)
+    assert send_form(client.get(f"/assessments/{assessment_id}").get_data(as_text=True)) == (False, None)

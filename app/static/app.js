@@ -528,7 +528,7 @@
         item.hidden = !visible || answered;
       });
       var left = list.querySelectorAll("li:not([hidden])").length, total = root.querySelector(".total"),
-        button = root.querySelector("form[data-submit] button");
+        button = root.querySelector("form[data-submit] button"), reason = root.querySelector("#send-reason");
       Object.keys(filled).forEach(function (section) {
         var cell = root.querySelector("#score-" + section + " td:last-child"), f = filled[section];
         if (cell) cell.textContent = Math.round(f[1] ? 100 * f[0] / f[1] : 100) + "%";
@@ -536,6 +536,11 @@
       list.parentNode.hidden = left === 0;
       if (queued && total) total.textContent = total.dataset.later;
       if (button) button.disabled = left > 0;
+      if (reason) {
+        reason.hidden = left === 0;
+        reason.textContent = reason.dataset[left === 1 ? "one" : "other"].replace("{n}", left.toLocaleString(
+          document.documentElement.lang));
+      }
     }
 
     // ---- Photos: made small on the phone (at most 1,600 px, JPEG) and sent from the outbox
