@@ -247,7 +247,7 @@ def test_cooperative_page_lists_past_assessments_with_score_and_level(field, cli
     field.client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token})
     auth.login("supervisor")
     html = client.get(f"/cooperatives/{field.cooperative()}").get_data(as_text=True)
-    assert "14 Oktober 2025 · Dikirim" in html and "Skor 100 · Siap" in html
+    assert "14 Oktober 2025 · Menunggu tinjauan" in html and "Skor 100 · Siap" in html
     assert "Mulai penilaian" not in html  # only facilitators start visits
 
 

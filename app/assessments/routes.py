@@ -26,8 +26,9 @@ from app.roles import FACILITATOR
 
 @bp.app_context_processor
 def labels():
-    """Status and history words, for every page that shows an assessment."""
-    return {"status_labels": STATUSES, "action_labels": ACTION_LABELS}
+    """Status and history words, for every page that shows an assessment; a facilitator's pages name a status
+    as the cooperative list does (visit_labels: a submitted one is waiting for review)."""
+    return {"status_labels": STATUSES, "action_labels": ACTION_LABELS, "visit_labels": VISIT_LABELS}
 
 
 @bp.get("/")
@@ -37,7 +38,7 @@ def index():
     mine = db.session.scalars(scope().own_assessments().options(  # who sent each back or approved it
         selectinload(Assessment.events).joinedload(Event.user))).all()
     groups = {status: [a for a in mine if a.status == status] for status in (RETURNED, DRAFT, SUBMITTED, APPROVED)}
-    return render_template("assessments/index.html", groups=groups, labels=VISIT_LABELS)
+    return render_template("assessments/index.html", groups=groups)
 
 
 @bp.route("/new/<int:cooperative_id>", methods=["GET", "POST"])
