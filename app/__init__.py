@@ -49,12 +49,14 @@ def create_app(config_class):
     csrf.init_app(app)
     htmx.init_app(app)
 
-    from app import backup, compression, errors, i18n, models, security  # noqa: F401  (models: tables for migrations)
+    # models is imported for its tables, which the migrations read
+    from app import assets, backup, compression, errors, i18n, models, security  # noqa: F401
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     compression.init_app(app)
+    assets.init_app(app)
     app.cli.add_command(backup.command)
 
     for module in VIEWS:

@@ -61,10 +61,13 @@ class ResponseHeaders:
 
 def with_ours(headers, may_cache=False):
     """The WSGI header list `headers`, with HEADERS where missing, HX-Request in Vary, and no-store in place
-    of any caching the view asked for, unless it `may_cache` and did ask."""
+    of any caching the view asked for, unless it `may_cache` and did ask. What may be cached is the same for
+    every user: Cookie leaves its Vary (Flask adds it, as Flask-Login reads the session after every view),
+    or a browser would fetch every static file again after a login."""
     present = {name.lower(): i for i, (name, _) in enumerate(headers)}
     ours = [(name, value) for name, value in HEADERS.items() if name.lower() not in present]
-    if not (may_cache and "cache-control" in present):
+    shared = may_cache and "cache-control" in present
+    if not shared:
         if "cache-control" in present or "expires" in present:  # rare: the photo and send_file set them
             headers = [(name, value) for name, value in headers if name.lower() not in ("cache-control", "expires")]
             present = {name.lower(): i for i, (name, _) in enumerate(headers)}
@@ -73,6 +76,11 @@ def with_ours(headers, may_cache=False):
     vary = present.get("vary")
     if vary is None:
         headers.append(("Vary", "HX-Request"))
-    elif "hx-request" not in headers[vary][1].lower():
-        headers[vary] = ("Vary", f"{headers[vary][1]}, HX-Request")
+        return headers
+    value = headers[vary][1]
+    if shared:
+        value = ", ".join(name for name in map(str.strip, value.split(",")) if name.lower() != "cookie")
+    if "hx-request" not in value.lower():
+        value = f"{value}, HX-Request" if value else "HX-Request"
+    headers[vary] = ("Vary", value)
     return headers

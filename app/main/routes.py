@@ -7,7 +7,7 @@ from flask import Response, current_app, redirect, render_template, request, ses
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import ROOT
+from app.assets import asset, encode, fingerprint, send, static_file
 from app.main import bp
 from app.navigation import HOME, safe_next
 
@@ -34,30 +34,26 @@ def language(lang):
 STATIC_FILES = ("app.css", "htmx.min.js", "app.js")
 
 
-@lru_cache(maxsize=1)
 def static_version():
-    """A fingerprint of the static files: it changes with every deploy that changes them."""
-    digest = hashlib.sha256()
-    for name in STATIC_FILES:
-        digest.update((ROOT / "app" / "static" / name).read_bytes())
-    return digest.hexdigest()[:12]
-
-
-@bp.app_template_global()
-def asset(name):
-    """The URL of a static file, versioned so a deploy never serves a stale copy from a cache."""
-    return url_for("static", filename=name, v=static_version())
+    """A fingerprint of the files the worker keeps: it changes with every deploy that changes one of them."""
+    return hashlib.sha256(" ".join(map(fingerprint, STATIC_FILES)).encode()).hexdigest()[:12]
 
 
 @bp.get("/sw.js")
 def service_worker():
-    """app.js run as the service worker, told this deploy's cache version and files to keep."""
-    offline = url_for("main.offline")
-    files = [asset(name) for name in STATIC_FILES] + [offline]
-    script = (f"var VERSION = {json.dumps(static_version())}, FILES = {json.dumps(files)}, "
+    """app.js run as the service worker, told this deploy's cache version and files to keep. The browser
+    checks it for changes as it opens pages: it comes gzipped, and as a 304 while it is unchanged."""
+    return send(worker_script(static_version(), tuple(map(asset, STATIC_FILES)), url_for("main.offline")),
+                "no-cache")
+
+
+@lru_cache(maxsize=4)
+def worker_script(version, files, offline):
+    """The service worker of one deploy, encoded once."""
+    script = (f"var VERSION = {json.dumps(version)}, FILES = {json.dumps([*files, offline])}, "
               f"OFFLINE = {json.dumps(offline)};\n"
-              + (ROOT / "app" / "static" / "app.js").read_text(encoding="utf-8"))
-    return Response(script, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
+              + static_file("app.js").data.decode())
+    return encode(script.encode(), "text/javascript")
 
 
 @bp.get("/manifest.webmanifest")
@@ -67,7 +63,7 @@ def manifest():
         "name": "SiapKop", "short_name": "SiapKop", "lang": "id", "start_url": "/", "scope": "/",
         "display": "standalone", "background_color": "#ffffff", "theme_color": "#a4001d",
         "description": _("Penilaian kesiapan tata kelola Koperasi Desa/Kelurahan Merah Putih"),
-        "icons": [{"src": url_for("static", filename=f"icons/icon-{size}.png"), "sizes": f"{size}x{size}",
+        "icons": [{"src": asset(f"icons/icon-{size}.png"), "sizes": f"{size}x{size}",
                    "type": "image/png", "purpose": "any"} for size in (192, 512)],
     }), mimetype="application/manifest+json")
 
