@@ -297,8 +297,11 @@ def saved_answers(live_server, assessment_id):
         return {a.question_code: a.value for a in db.session.query(Answer).filter_by(assessment_id=assessment_id)}
 
 
-def test_autosave_requests_are_sent_one_after_another(page, live_server):
-    """A slow reply cannot let an older answer land after a newer one: hx-sync queues them."""
+def test_autosave_requests_are_sent_one_after_another(browser, browser_context_args, live_server):
+    """A slow reply cannot let an older answer land after a newer one: hx-sync queues them. Without the
+    service worker: page.route misses the requests of a page the worker controls (Playwright's docs say
+    so), and the worker, once its files are kept, controls the page early enough to let them through."""
+    page = browser.new_context(**browser_context_args, service_workers="block").new_page()
     publish_default_instrument(live_server)
     assessment_id = start_assessment(page, live_server)
     page.goto(f"{live_server.url}/assessments/{assessment_id}/sections/C")
@@ -319,6 +322,7 @@ def test_autosave_requests_are_sent_one_after_another(page, live_server):
     with page.expect_response("**/answers/C1"):
         held.pop().continue_()
     assert saved_answers(live_server, assessment_id) == {"C1": "20"}
+    page.context.close()
 
 
 def no_signal(page):
