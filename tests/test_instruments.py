@@ -1,4 +1,6 @@
 """`flask instruments check/publish/use`, immutable versions, and the admins' instrument pages."""
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -187,6 +189,22 @@ def test_preview_shows_every_question_as_the_facilitator_sees_it(client, auth, p
     assert html.count('name="na"') == 3  # B5, G5, H5 may be answered "Tidak berlaku"
     assert "Jika A1 = Tidak: paling tinggi Kurang Siap." in html and "Jika D1 &lt; 3" in html
     assert "Tata kelola organisasi koperasi</strong>: bagian B, F" in html
+
+
+def test_every_typed_answer_is_named_by_its_question_text(client, auth, published):
+    """Count, date and text answers are labelled by their question's legend (radio groups by the fieldset's)."""
+    from tests.test_fuzz import ALL_TYPES_SOURCE
+    every_type = publish(db.session, load_text(ALL_TYPES_SOURCE), ALL_TYPES_SOURCE, use=False)[0].id
+    db.session.commit()
+    auth.login("dinas")
+    for version_id, typed in ((published, 10), (every_type, 3)):
+        html = client.get(f"/instruments/{version_id}").get_data(as_text=True)
+        controls = re.findall(r'<(?:textarea|input)(?![^>]*type="(?:radio|checkbox|hidden|file)")[^>]*>', html)
+        assert len(controls) == typed
+        for control in controls:
+            code = re.search(r'name="([^"]+)"', control).group(1)
+            assert f'aria-labelledby="text-{code}"' in control
+            assert html.count(f'<legend id="text-{code}"><span class="code">{code}</span>') == 1
 
 
 def test_preview_in_english(client, auth, published):
