@@ -172,8 +172,9 @@ def shot(request):
     folder.mkdir(parents=True)
     counter = itertools.count(1)
 
-    def take(page, step):
-        page.screenshot(path=str(folder / f"{next(counter):02d}-{step}.png"), full_page=True)
+    def take(page, step, **options):
+        """`options` go to page.screenshot: scale="css" keeps a long page on a dense phone cheap."""
+        page.screenshot(path=str(folder / f"{next(counter):02d}-{step}.png"), **{"full_page": True, **options})
     return take
 
 
