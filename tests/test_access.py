@@ -123,6 +123,8 @@ ROUTES = {
     "/assessments/<uuid:assessment_id>/photos/<code>": [Case((LOGIN, 422, 403, 403, 404, 403), args={"code": "A1"})],
     "/assessments/<uuid:assessment_id>/photos/<uuid:photo_id>.jpg": [
         Case(HOME_VIEWERS), Case(FOREIGN_RECORD, "foreign", area=FOREIGN)],
+    "/assessments/<uuid:assessment_id>/photos/<uuid:photo_id>/thumb.jpg": [
+        Case(HOME_VIEWERS), Case(FOREIGN_RECORD, "foreign", area=FOREIGN)],
     "/assessments/<uuid:assessment_id>/photos/<uuid:photo_id>/delete": [
         Case((LOGIN, Redirect("/assessments/*/sections/A"), 403, 403, 404, 403))],
     "/assessments/<uuid:assessment_id>/submit": [

@@ -300,6 +300,48 @@ def test_photo_is_resized_stripped_stored_outside_static_and_served_in_area_only
     assert client.get(url).status_code == 302
 
 
+def test_a_thumbnail_is_kept_beside_the_photo_and_served_in_area_only(field, app, client, auth):
+    assessment_id, _ = field.start()
+    upload(field, assessment_id, "A1", jpeg(1600, 900))
+    photo = db.session.scalars(select(Photo)).one()
+    page = field.client.get(f"/assessments/{assessment_id}/sections/A").get_data(as_text=True)
+    url = f"/assessments/{assessment_id}/photos/{photo.id}/thumb.jpg"
+    assert f'<img src="{url}"\n  loading="lazy" width="240" height="135" alt="Foto 1 untuk A1">' in page
+    served = field.client.get(url)
+    assert (served.status_code, served.mimetype, served.headers["Cache-Control"]) == (200, "image/jpeg", "no-store")
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    image = Image.open(io.BytesIO(served.data))
+    assert (image.format, image.size) == ("JPEG", (240, 135)) and len(served.data) < 10_000
+    assert ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.thumb_filename).read_bytes() == served.data
+    from tests.support import add_user
+    add_user("supervisor.wonosalam", "supervisor", (WONOSALAM,))
+    db.session.commit()
+    auth.login("supervisor")
+    assert client.get(url).data == served.data
+    for username in ("fas.wonosalam", "supervisor.wonosalam"):  # another kecamatan's: as if it did not exist
+        auth.login(username)
+        assert client.get(url).status_code == 404, username
+    assert client.get(f"/assessments/{assessment_id}/photos/{uuid.uuid4()}/thumb.jpg").status_code == 404
+    client.post("/auth/logout", data={"csrf_token": auth.token("/cooperatives/")})
+    assert client.get(url).status_code == 302
+
+
+def test_a_photo_kept_before_thumbnails_gets_one_made_on_request_and_a_lost_one_a_404(field, app):
+    assessment_id, _ = field.start()
+    upload(field, assessment_id, "A1", jpeg(400, 300))
+    photo = db.session.scalars(select(Photo)).one()
+    folder = ROOT.joinpath(app.config["PHOTO_FOLDER"])
+    folder.joinpath(photo.thumb_filename).unlink()
+    url = f"/assessments/{assessment_id}/photos/{photo.id}/thumb.jpg"
+    served = field.client.get(url)
+    assert served.status_code == 200 and Image.open(io.BytesIO(served.data)).size == (240, 180)
+    assert not folder.joinpath(photo.thumb_filename).exists()  # a GET writes nothing
+    folder.joinpath(photo.filename).write_bytes(b"damaged")
+    assert field.client.get(url).status_code == 404
+    folder.joinpath(photo.filename).unlink()
+    assert field.client.get(url).status_code == 404
+
+
 @pytest.mark.parametrize("data, name, status, message", [
     (b"%PDF-1.4 not a photo", "surat.pdf", 422, "Berkas ini bukan foto."),
     (b"x" * (10 * 1024 * 1024 + 1), "besar.jpg", 422, "Foto terlalu besar: paling besar 10 MB."),

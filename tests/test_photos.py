@@ -455,3 +455,25 @@ def test_gps_maker_note_xmp_and_text_chunks_are_stripped_after_rotating(make, or
     assert not image.getexif() and not {"exif", "xmp", "comment", "icc_profile"} & image.info.keys()
     for leak in LEAKS:
         assert leak not in photo.jpeg, leak
+
+
+# --- Thumbnails -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size, expected", [((1600, 1200), (240, 180)), ((900, 1600), (135, 240)),
+                                            ((1600, 5), (240, 1)), ((200, 100), (200, 100))])
+def test_a_thumbnail_is_240_px_on_its_longest_side_and_never_enlarged(size, expected):
+    stored = process_photo(encode(quartered(size), "PNG"))
+    thumbnail = photos.make_thumbnail(stored.jpeg)
+    image = opened(thumbnail)
+    assert image.size == expected == photos.thumb_size(stored.width, stored.height)
+    assert not image.getexif() and not {"exif", "comment", "icc_profile"} & image.info.keys()
+    if min(expected) > 4:  # a sliver of one pixel has no corners to tell apart
+        assert red_corners(image) == {"top-left"}
+
+
+def test_a_damaged_stored_photo_gives_no_thumbnail_but_a_photo_error():
+    stored = process_photo(encode(quartered((800, 600)), "JPEG"))
+    for damaged in (stored.jpeg[:200], b"", b"not a jpeg"):
+        with pytest.raises(PhotoError) as refused:
+            photos.make_thumbnail(damaged)
+        assert refused.value.code == "not_an_image"

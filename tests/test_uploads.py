@@ -136,7 +136,7 @@ def test_photos_are_capped_per_question_and_per_assessment(field, app, monkeypat
     for _ in range(photos.MAX_PER_QUESTION):
         assert post_photo(field, assessment_id, JPEG, "foto.jpg").status_code == 200
     assert fragment_says(post_photo(field, assessment_id, JPEG, "foto.jpg"), 422, QUESTION_FULL)
-    assert photo_rows() == 5 and len(stored_files(app)) == 5
+    assert photo_rows() == 5 and len(stored_files(app)) == 2 * 5  # each with its thumbnail
     # the whole-section post without JavaScript: refused, and nothing of the section saved
     refused = field.client.post(f"/assessments/{assessment_id}/sections/A", data={
         "csrf_token": field.token, "A1": "yes", "photo-A1": (io.BytesIO(JPEG), "foto.jpg"), "go": "next"},
@@ -153,7 +153,7 @@ def test_photos_are_capped_per_question_and_per_assessment(field, app, monkeypat
     for _ in range(2):
         assert post_photo(field, assessment_id, JPEG, "foto.jpg", code="B1").status_code == 200
     assert fragment_says(post_photo(field, assessment_id, JPEG, "foto.jpg", code="C2"), 422, ASSESSMENT_FULL, "C2")
-    assert photo_rows() == 7 and len(stored_files(app)) == 7
+    assert photo_rows() == 7 and len(stored_files(app)) == 2 * 7
 
 
 HOLD = """import fcntl, os, sys

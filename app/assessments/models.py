@@ -7,6 +7,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Str
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.assessments.photos import thumb_size
 from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED  # noqa: F401 (re-exported)
 from app.auth.models import User
 from app.clock import utcnow
@@ -184,6 +185,15 @@ class Photo(db.Model):
     @property
     def filename(self):
         return f"{self.assessment_id}/{self.id}.jpg"
+
+    @property
+    def thumb_filename(self):
+        """Its thumbnail (photos.make_thumbnail), made on first request and kept beside it."""
+        return f"{self.assessment_id}/{self.id}.thumb.jpg"
+
+    @property
+    def thumb_size(self):
+        return thumb_size(self.width, self.height)
 
     @staticmethod
     def counted(assessment_id):

@@ -5,7 +5,7 @@ import uuid
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from flask import abort, current_app, redirect, request, send_from_directory, url_for
+from flask import Response, abort, current_app, redirect, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +14,7 @@ from app.assessments import bp
 from app.assessments.context import Sheet, own_draft
 from app.assessments.forms import photo_message
 from app.assessments.models import Photo
-from app.assessments.photos import PhotoError, check_room, process_photo, read_limited
+from app.assessments.photos import PhotoError, check_room, make_thumbnail, process_photo, read_limited
 from app.assessments.service import store_photo
 from app.errors import render_error
 from app.extensions import db
@@ -54,7 +54,8 @@ def delete_photo(assessment_id, photo_id):
     question = assessment.instrument.question(photo.question_code)
     assessment.photos.remove(photo)
     db.session.commit()
-    Path(photo_folder(), photo.filename).unlink(missing_ok=True)  # after the commit: never a row without its file
+    for filename in (photo.filename, photo.thumb_filename):  # after the commit: never a row without its file
+        Path(photo_folder(), filename).unlink(missing_ok=True)
     if not wants_fragment():
         return redirect(url_for("assessments.section", assessment_id=assessment.id,
                                 code=assessment.instrument.section_of(question.code).code))
@@ -65,11 +66,37 @@ def delete_photo(assessment_id, photo_id):
 @login_required
 def photo(assessment_id, photo_id):
     """An evidence photo, for users who may see its assessment."""
+    return jpeg_file(visible_photo(assessment_id, photo_id).filename)
+
+
+@bp.get("/<uuid:assessment_id>/photos/<uuid:photo_id>/thumb.jpg")
+@login_required
+def photo_thumb(assessment_id, photo_id):
+    """An evidence photo's thumbnail, kept beside it (store_photo), for the users who may see the photo."""
+    photo = visible_photo(assessment_id, photo_id)
+    if Path(photo_folder(), photo.thumb_filename).exists():
+        return jpeg_file(photo.thumb_filename)
+    try:  # a photo kept before thumbnails were: made for this request alone, as a GET writes nothing
+        thumbnail = make_thumbnail(Path(photo_folder(), photo.filename).read_bytes())
+    except (OSError, PhotoError):
+        abort(404)
+    response = Response(thumbnail.jpeg, mimetype="image/jpeg")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def visible_photo(assessment_id, photo_id):
+    """The Photo `photo_id` of an assessment the user may see; 404 otherwise."""
     assessment = scope().assessment_or_404(assessment_id)
     photo = next((p for p in assessment.photos if p.id == photo_id), None)
     if photo is None:
         abort(404)
-    response = send_from_directory(photo_folder(), photo.filename, mimetype="image/jpeg")  # no-store: app.security
+    return photo
+
+
+def jpeg_file(filename):
+    """A JPEG under the photo folder, as a response (no-store, as every response: app.security)."""
+    response = send_from_directory(photo_folder(), filename, mimetype="image/jpeg")
     response.headers["X-Content-Type-Options"] = "nosniff"  # always read as the JPEG we wrote, never sniffed
     return response
 

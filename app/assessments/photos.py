@@ -14,6 +14,10 @@ MAX_PIXELS = 50_000_000  # refuse decompression bombs above this many pixels
 # fit as they are (a screenshot does; a phone camera's photo is a JPEG).
 DECODE_PIXELS = 16_000_000
 QUALITY = 82
+# Thumbnails for lists of photos: their longest side, twice the 120 CSS px they are shown at (sharp on a
+# phone's 2x screen), and a lower quality, as they are looked at small.
+THUMB_SIDE = 240
+THUMB_QUALITY = 75
 # Photos kept per question and per assessment: enough pages of a document for each question, and a bound on
 # what one assessment can take of the disk whatever its instrument asks.
 MAX_PER_QUESTION = 5
@@ -96,6 +100,28 @@ def process_photo(data: bytes) -> Photo:
     image.info.clear()  # Pillow's JPEG writer copies a "comment" from info, so nothing may remain
     out = io.BytesIO()
     image.save(out, "JPEG", quality=QUALITY, optimize=True, progressive=True)
+    return Photo(out.getvalue(), image.width, image.height)
+
+
+def thumb_size(width, height):
+    """The size of the thumbnail of a `width` x `height` photo: THUMB_SIDE on its longest side, never enlarged."""
+    scale = min(1, THUMB_SIDE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def make_thumbnail(jpeg: bytes) -> Photo:
+    """The thumbnail (thumb_size) of a stored photo, which process_photo made: a JPEG, upright, without metadata.
+
+    Raises PhotoError("not_an_image") if the stored file is damaged."""
+    try:
+        image = Image.open(io.BytesIO(jpeg), formats=("JPEG",))
+        size = thumb_size(image.width, image.height)
+        image.draft("RGB", size)  # decoded at 1/2 to 1/8 scale, still at least `size`: a fraction of the work
+        image = image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
+    except UNREADABLE:
+        raise PhotoError("not_an_image") from None
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=THUMB_QUALITY, optimize=True)
     return Photo(out.getvalue(), image.width, image.height)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from app.assessments.models import DRAFT, TEMPLATE_ID, Answer, Assessment, Event, Photo, SectionNote
+from app.assessments.photos import make_thumbnail
 from app.assessments.workflow import SUBMITTED, move_for
 from app.clock import utcnow
 from app.extensions import db, upsert
@@ -172,14 +173,16 @@ def save_section(assessment, section, parsed, notes, photos, folder):
 
 
 def store_photo(assessment, question_code, photo, folder, photo_id=None):
-    """Keep a processed photo: the JPEG under `folder`, its row in the session (the caller commits)."""
+    """Keep a processed photo: the JPEG and its thumbnail under `folder`, its row in the session (the caller
+    commits)."""
     row = Photo(id=photo_id or uuid.uuid4(), assessment_id=assessment.id, question_code=question_code,
                 width=photo.width, height=photo.height, size=len(photo.jpeg))
-    path = Path(folder) / row.filename
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    partial.write_bytes(photo.jpeg)
-    partial.replace(path)  # never a half-written photo under its real name
+    Path(folder, row.filename).parent.mkdir(parents=True, exist_ok=True)
+    for filename, jpeg in ((row.thumb_filename, make_thumbnail(photo.jpeg).jpeg), (row.filename, photo.jpeg)):
+        path = Path(folder, filename)
+        partial = path.with_suffix(".part")
+        partial.write_bytes(jpeg)
+        partial.replace(path)  # never a half-written photo under its real name
     db.session.add(row)
     assessment.updated_at = utcnow()
     return row
