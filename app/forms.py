@@ -5,7 +5,7 @@ gettext strings (Indonesian msgids, English in translations/en).
 """
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from wtforms import Form, SelectMultipleField, validators
+from wtforms import BooleanField, Form, SelectMultipleField, validators
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -109,6 +109,12 @@ class BaseForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return TRANSLATIONS
+
+
+class ConfirmForm(BaseForm):
+    """A step taken only once confirmed: the browser's dialog (hx-confirm, with hx-vals) or, without JavaScript,
+    the page extending confirm.html sends confirmed=y."""
+    confirmed = BooleanField()
 
 
 class SubForm(Form):

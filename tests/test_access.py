@@ -126,7 +126,9 @@ ROUTES = {
     "/assessments/<uuid:assessment_id>/photos/<uuid:photo_id>/thumb.jpg": [
         Case(HOME_VIEWERS), Case(FOREIGN_RECORD, "foreign", area=FOREIGN)],
     "/assessments/<uuid:assessment_id>/photos/<uuid:photo_id>/delete": [
-        Case((LOGIN, Redirect("/assessments/*/sections/A"), 403, 403, 404, 403))],
+        Case((LOGIN, 200, 403, 403, 404, 403), "not confirmed: the confirmation page"),
+        Case((LOGIN, Redirect("/assessments/*/sections/A"), 403, 403, 404, 403), "confirmed",
+             data={"confirmed": "y"})],
     "/assessments/<uuid:assessment_id>/submit": [
         Case((LOGIN, 422, 403, 403, 404, 403), "incomplete draft")],
     "/assessments/new/<int:cooperative_id>": [

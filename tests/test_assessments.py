@@ -393,13 +393,22 @@ def test_a_photo_attached_by_mistake_is_removed(field, app):
     upload(field, assessment_id, "A1", jpeg(400, 300))
     photo = db.session.scalars(select(Photo)).one()
     stored = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.filename)
+    thumbnail = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.thumb_filename)
     url = f"/assessments/{assessment_id}/photos/{photo.id}/delete"
-    response = field.client.post(url, headers={"HX-Request": "true", "X-CSRFToken": field.token})
+    htmx = {"HX-Request": "true", "X-CSRFToken": field.token}
+    page = field.client.get(f"/assessments/{assessment_id}/sections/A").get_data(as_text=True)
+    assert ('hx-confirm="Hapus Foto 1? Foto yang dihapus tidak dapat dikembalikan."\n'
+            '        hx-vals=\'{"confirmed": "y"}\' hx-params="confirmed"') in page
+    unconfirmed = field.client.post(url, headers=htmx)  # a page kept from before the question was asked
+    body = unconfirmed.get_data(as_text=True)
+    assert unconfirmed.status_code == 422 and "Foto belum dihapus." in body and "Foto 1" in body
+    assert db.session.scalars(select(Photo.id)).one() == photo.id and stored.exists() and thumbnail.exists()
+    response = field.client.post(url, data={"confirmed": "y"}, headers=htmx)
     assert response.status_code == 200 and "Foto 1" not in response.get_data(as_text=True)
     assert 'id="photos-A1"' in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.scalars(select(Photo)).all() == [] and not stored.exists()
-    assert field.client.post(url, data={"csrf_token": field.token}).status_code == 404
+    assert db.session.scalars(select(Photo)).all() == [] and not stored.exists() and not thumbnail.exists()
+    assert field.client.post(url, data={"csrf_token": field.token, "confirmed": "y"}).status_code == 404
 
 
 def test_only_the_owner_removes_a_photo_and_without_javascript_it_goes_back_to_the_section(field, client, auth):
@@ -410,7 +419,16 @@ def test_only_the_owner_removes_a_photo_and_without_javascript_it_goes_back_to_t
     auth.login("supervisor")
     assert client.post(url, data={"csrf_token": auth.token()}).status_code == 403
     auth.login("fas.diwek")
-    response = client.post(url, data={"csrf_token": auth.token("/assessments/")})
+    token = auth.token("/assessments/")
+    asked = client.post(url, data={"csrf_token": token, "A1": "yes"})  # the section form, sent to the button's URL
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "<h1>Hapus Foto 1?</h1>" in page and "Ya, hapus foto" in page
+    assert f'<form method="post" action="{url}"' in page and '<input type="hidden" name="confirmed" value="y">' in page
+    assert f'href="/assessments/{assessment_id}/sections/A">Batal</a>' in page
+    assert f'/photos/{photo.id}/thumb.jpg' in page
+    db.session.expire_all()
+    assert db.session.scalars(select(Photo)).one().id == photo.id
+    response = client.post(url, data={"csrf_token": token, "confirmed": "y"})
     assert response.status_code == 302 and response.location.endswith("/sections/A")
     db.session.expire_all()
     assert db.session.scalars(select(Photo)).all() == []

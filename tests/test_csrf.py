@@ -45,7 +45,7 @@ CHANGES = {
     "/assessments/<uuid:assessment_id>/notes/<code>": Change("facilitator", {"code": "A"}, {"notes": "Catatan baru"}),
     "/assessments/<uuid:assessment_id>/photos/<code>": Change(
         "facilitator", {"code": "A1"}, files={"photo-A1": lambda: (io.BytesIO(jpeg()), "bukti.jpg")}),
-    "/assessments/<uuid:assessment_id>/photos/<uuid:photo_id>/delete": Change("facilitator"),
+    "/assessments/<uuid:assessment_id>/photos/<uuid:photo_id>/delete": Change("facilitator", data={"confirmed": "y"}),
     "/assessments/<uuid:assessment_id>/sections/<code>": Change("facilitator", {"code": "A"},
                                                                 {"A2": "no", "notes": "Catatan bagian"}),
     "/assessments/<uuid:assessment_id>/submit": Change(

@@ -145,7 +145,7 @@ def test_photos_are_capped_per_question_and_per_assessment(field, app, monkeypat
     assert photo_rows() == 5 and answers(assessment_id) == {}
     # removing one makes room again
     first = db.session.scalars(select(Photo).order_by(Photo.created_at, Photo.id)).first()
-    field.client.post(f"/assessments/{assessment_id}/photos/{first.id}/delete",
+    field.client.post(f"/assessments/{assessment_id}/photos/{first.id}/delete", data={"confirmed": "y"},
                       headers={"HX-Request": "true", "X-CSRFToken": field.token})
     assert post_photo(field, assessment_id, JPEG, "foto.jpg").status_code == 200 and photo_rows() == 5
     # the assessment's cap counts the photos of every question

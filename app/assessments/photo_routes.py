@@ -5,7 +5,7 @@ import uuid
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from flask import Response, abort, current_app, redirect, request, send_from_directory, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,6 +18,7 @@ from app.assessments.photos import PhotoError, check_room, make_thumbnail, proce
 from app.assessments.service import store_photo
 from app.errors import render_error
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.rendering import render, wants_fragment
 from app.roles import FACILITATOR
 
@@ -46,19 +47,27 @@ def upload_photo(assessment_id, code):
 @bp.post("/<uuid:assessment_id>/photos/<uuid:photo_id>/delete")
 @role_required(FACILITATOR)
 def delete_photo(assessment_id, photo_id):
-    """Remove a photo attached by mistake; replies with the question's photo list (or back to the section)."""
+    """Remove a photo attached by mistake, once confirmed; replies with the question's photo list (or back to
+    the section). Not confirmed: the confirmation page, or for htmx the list as it was, saying why."""
     assessment = own_draft(assessment_id)
     photo = next((p for p in assessment.photos if p.id == photo_id), None)
     if photo is None:
         abort(404)
     question = assessment.instrument.question(photo.question_code)
+    section = url_for("assessments.section", assessment_id=assessment.id,
+                      code=assessment.instrument.section_of(question.code).code)
+    if not ConfirmForm().confirmed.data:
+        if wants_fragment():  # a page from before this check, kept on the phone: its button asks nothing
+            return render("assessments/section.html", "photo_saved", question=question, sheet=Sheet(assessment),
+                          error=_("Foto belum dihapus. Muat ulang halaman, lalu tekan Hapus lagi.")), 422
+        return render_template("assessments/delete_photo.html", assessment=assessment, photo=photo,
+                               question=question, action=request.path, fields={}, cancel=section)
     assessment.photos.remove(photo)
     db.session.commit()
     for filename in (photo.filename, photo.thumb_filename):  # after the commit: never a row without its file
         Path(photo_folder(), filename).unlink(missing_ok=True)
     if not wants_fragment():
-        return redirect(url_for("assessments.section", assessment_id=assessment.id,
-                                code=assessment.instrument.section_of(question.code).code))
+        return redirect(section)
     return render("assessments/section.html", "photo_saved", question=question, sheet=Sheet(assessment), error=None)
 
 
