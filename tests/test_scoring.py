@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from app import ROOT
 from app.instruments.definition import NA, Instrument, load_text
-from app.instruments.scoring import level_for, score, visible_questions
+from app.instruments.scoring import level_for, score, visible_questions, weak_answers
 
 DEFAULT = load_text((ROOT / "instruments" / "kdmp-tata-kelola-v1.yaml").read_text(encoding="utf-8"))
 QUESTIONS = {q.code: q for q in DEFAULT.questions}
@@ -315,3 +315,36 @@ def test_choice_count_date_text_and_each_relevance_operator():
     # urban hidden now; busy shown: (1 + .5 + 1) / 3
     assert result.total == pytest.approx(100 * 2.5 / 3)
     assert score(SMALL, {"kind": "desa"}).missing == ("units", "when")  # note is optional, the date required
+
+
+# --- Weak answers: what the review page points the supervisor to ----------------------------------
+
+def test_weak_answers_are_the_shown_scored_ones_worth_less_than_half():
+    assert weak_answers(DEFAULT, MIXED) == {"A2", "A5", "A6", "B2", "B5", "C4", "D3", "D4", "D6", "E2", "E4", "E5",
+                                            "F4", "G3", "G6", "H1", "H2", "H3"}  # C1 = 50 of 100: half is not weak
+    assert weak_answers(DEFAULT, best()) == set()
+    worst_answers = worst()
+    assert weak_answers(DEFAULT, worst_answers) == {code for code in QUESTIONS if code != "F2"}  # F2 hidden
+    assert "A2" not in weak_answers(DEFAULT, {**MIXED, "A2": NA})  # not applicable, and unanswered, are not weak
+    assert "A2" not in weak_answers(DEFAULT, {k: v for k, v in MIXED.items() if k != "A2"})
+
+
+def test_an_answer_that_makes_a_gate_cap_the_level_is_weak_even_at_half_its_item():
+    gated = load_text("""
+code: gerbang
+title: {id: Gerbang, en: Gate}
+levels: [{code: rendah, label: {id: Rendah, en: Low}, min: 0}, {code: tinggi, label: {id: Tinggi, en: High}, min: 50}]
+gates: [{code: sedikit, when: {question: units, below: 3}, cap: rendah, reason: {id: Sedikit, en: Few}}]
+sections:
+  - code: S
+    title: {id: Satu, en: One}
+    weight: 100
+    questions:
+      - {code: units, type: count, target: 4, text: {id: Unit, en: Units}}
+      - {code: kind, type: choice, text: {id: Jenis, en: Kind}, options: [
+          {code: desa, label: {id: Desa, en: Village}, score: 1},
+          {code: kelurahan, label: {id: Kelurahan, en: Urban village}, score: 0.25}]}
+""")
+    assert weak_answers(gated, {"units": 2, "kind": "desa"}) == {"units"}  # 2 of 4 is half, but the gate holds
+    assert weak_answers(gated, {"units": 3, "kind": "kelurahan"}) == {"kind"}
+    assert score(gated, {"units": 2, "kind": "desa"}).gates == ("sedikit",)

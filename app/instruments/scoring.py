@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 from app.instruments.definition import NA
 
+# An answer scoring less than this share of its item is weak: a "no", a scale level 0 or 1, a count
+# under half its target (or under its floor), an option worth less than half.
+WEAK = 0.5
+
 
 @dataclass(frozen=True)
 class SectionResult:
@@ -51,6 +55,20 @@ def visible_questions(instrument, answers):
         if rule is None or (rule.question in visible and rule.holds(answers.get(rule.question))):
             visible.add(question.code)
     return visible
+
+
+def weak_answers(instrument, answers):
+    """Codes of the shown answers a reviewer should look at first: a scored answer worth less than WEAK of its
+    item, and an answer that makes a gate cap the level."""
+    visible = visible_questions(instrument, answers)
+    weak = {gate.when.question for gate in instrument.gates
+            if gate.when.question in visible and gate.when.holds(answers.get(gate.when.question))}
+    for question in instrument.questions:
+        value = answers.get(question.code)
+        answered = question.code in visible and value is not None and value is not NA
+        if answered and question.scored and question.item_score(value) < WEAK:
+            weak.add(question.code)
+    return weak
 
 
 def score(instrument, answers, version=None):
