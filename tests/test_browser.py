@@ -410,10 +410,13 @@ def test_supervisor_returns_facilitator_fixes_on_the_phone_supervisor_approves(b
     log_in(supervisor, live_server, "supervisor")
     expect(supervisor).to_have_url(live_server.url + "/reviews/")
     supervisor.get_by_role("link", name=re.compile("Cukir")).click()
+    supervisor.locator("#section-C > summary").click()  # sections and comment boxes open when tapped
+    supervisor.locator("details.comment:has(#comment-C1) > summary").click()
     supervisor.get_by_label("Komentar untuk C1").fill("Buku anggota hanya mencatat 60 orang.")
+    supervisor.locator(".action-bar").get_by_text("Kembalikan", exact=True).click()
     supervisor.get_by_label("Alasan pengembalian (wajib)").fill("Jumlah anggota tidak sesuai buku.")
     shot(supervisor, "supervisor-returns")
-    supervisor.get_by_role("button", name="Kembalikan ke pendamping").first.click()
+    supervisor.get_by_role("button", name="Kembalikan ke pendamping").click()
     expect(supervisor.locator("#status")).to_have_text("Dikembalikan")
 
     log_in(page, live_server)  # the facilitator, on a Pixel 5
@@ -433,6 +436,7 @@ def test_supervisor_returns_facilitator_fixes_on_the_phone_supervisor_approves(b
     shot(page, "resubmitted")
 
     supervisor.goto(f"{live_server.url}/reviews/{assessment_id}")
+    supervisor.once("dialog", lambda dialog: dialog.accept())  # "Setujui penilaian ini?"
     supervisor.get_by_role("button", name="Setujui").click()
     expect(supervisor.locator("#status")).to_have_text("Disetujui")
     history = supervisor.locator(".history li")

@@ -63,7 +63,7 @@ CHANGES = {
     "/reviews/<uuid:assessment_id>/<action>": Change(
         "supervisor", {"assessment_id": submitted, "action": "approve"},
         {"version": lambda area: db.session.scalar(select(Assessment.version).where(
-            Assessment.id == area.assessments["submitted"]))}),
+            Assessment.id == area.assessments["submitted"])), "confirmed": "y"}),
     "/users/new": Change("admin", data={**USER_FORM, "username": "fas.baru", "password": "kata-sandi-baru"}),
     "/users/<int:user_id>/edit": Change("admin", data=USER_FORM),
 }

@@ -561,7 +561,8 @@ def test_review_actions(world):
 
     @settings_for(world, 80)
     @given(action=plausible(*ACTIONS).filter(lambda a: a and "/" not in a and a not in (".", "..")), version=st.one_of(st.just("current"), plausible("0", "1", "-1")),
-           fields=form({"comment": plausible("Lengkapi bukti RAT.", "a" * 5000, "a" * 5001)}),
+           fields=form({"comment": plausible("Lengkapi bukti RAT.", "a" * 5000, "a" * 5001),
+                        "confirmed": plausible("y")}),
            comments=st.dictionaries(comment_keys, plausible("Foto akta kurang jelas."), max_size=3))
     @example(action="return", version="current", fields={"comment": "alasan\x00"}, comments={})
     @example(action="return", version="current", fields={"comment": "ok"}, comments={"comment-A1": "x\x00"})
@@ -580,6 +581,9 @@ def test_review_actions(world):
         assert accepted == bool(should), (response.status_code, data.keys())
         if not accepted:
             assert rows(*tables) == before
+            return
+        if action == "approve" and first(data, "confirmed") in (None, "", "false"):
+            assert response.status_code == 200 and rows(*tables) == before  # asked first: nothing decided
             return
         event = db.session.scalars(select(Event).where(Event.assessment_id == world.submitted)
                                    .order_by(Event.id.desc())).first()

@@ -11,7 +11,7 @@ from app.assessments.models import Event
 from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED, NotAllowed, actions_for, move_for
 from app.extensions import db
 from app.roles import ADMIN, FACILITATOR, SUPERVISOR
-from tests.support import BEST, DIWEK, WONOSALAM, Auth, add_user, answers, assessment
+from tests.support import BEST, DIWEK, INSTRUMENT, WONOSALAM, Auth, add_user, answers, assessment
 
 # Who may do what, from which state: everything else is forbidden.
 ALLOWED = {
@@ -46,12 +46,18 @@ def submitted(field):
 
 
 def act(client, auth, assessment_id, action, **data):
-    """Post a review action the way the review page does, with the version it shows."""
+    """Post a review action the way the review page does, with the version it shows (an approval confirmed,
+    as the browser's dialog sends it)."""
     page = client.get(f"/reviews/{assessment_id}").get_data(as_text=True)
     version = re.search(r'name="version" value="(\d+)"', page)
     version = version.group(1) if version else str(assessment(assessment_id).version)
+    confirmed = {"confirmed": "y"} if action == "approve" else {}
     return client.post(f"/reviews/{assessment_id}/{action}",
-                       data={"csrf_token": auth.token("/cooperatives/"), "version": version, **data})
+                       data={"csrf_token": auth.token("/cooperatives/"), "version": version, **confirmed, **data})
+
+
+RETURN_REASON_NEEDED = ("Tulis alasan pengembalian, agar pendamping tahu apa yang harus diperbaiki. "
+                        "Penilaian belum dikembalikan.")
 
 
 def history(assessment_id):
@@ -101,9 +107,19 @@ def test_the_summary_title_names_the_page_and_the_history_is_shown_once(submitte
 
 def test_return_needs_a_comment_and_reaches_the_facilitator_with_question_comments(submitted, client, auth, field):
     auth.login("supervisor")
-    refused = act(client, auth, submitted, "return", comment="  ", **{"comment-A1": "Foto akta buram"})
-    assert refused.status_code == 422 and "Tuliskan alasannya." in refused.get_data(as_text=True)
-    assert assessment(submitted).status == SUBMITTED
+    refused = act(client, auth, submitted, "return", comment="  ", **{"comment-A1": "Foto akta buram",
+                                                                      "comment-B2": " ", "comment-C1": ""})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and RETURN_REASON_NEEDED in page
+    # the comment typed beside A1 is still there, its box and section open, and the reason's panel open
+    assert re.search(r'<details class="review-section" id="section-A" open>', page)
+    assert re.search(r'<details class="comment" open>\s*<summary>Beri komentar<span class="visually-hidden"> \(A1\)</span>'
+                     r'</summary>\s*<label for="comment-A1">Komentar untuk A1</label>\s*<textarea id="comment-A1" name="comment-A1" '
+                     r'form="return-form" rows="2"\s*maxlength="2000">Foto akta buram</textarea>', page)
+    assert page.count("<details class=\"comment\" open>") == 1 and '<details class="action-panel" open>' in page
+    assert page.count('<details class="review-section" id="section-') - page.count('<details class="review-section" '
+                                                                                 'id="section-A" open>') == 7
+    assert assessment(submitted).status == SUBMITTED and [e[0] for e in history(submitted)] == ["start", "submit"]
     response = act(client, auth, submitted, "return", comment="Periksa lagi A1.", **{"comment-A1": "Foto akta buram",
                                                                                      "comment-B2": " "})
     assert response.status_code == 302 and assessment(submitted).status == RETURNED
@@ -133,6 +149,56 @@ def test_return_needs_a_comment_and_reaches_the_facilitator_with_question_commen
     assert "mengubah jawaban A1: yes → no" in page and "Menyetujui" in page and "(Dikirim → Disetujui)" in page
 
 
+def test_approving_asks_first_and_without_javascript_on_a_page_of_its_own(submitted, client, auth):
+    auth.login("supervisor")
+    page = client.get(f"/reviews/{submitted}").get_data(as_text=True)
+    assert ('hx-confirm="Setujui penilaian ini? Setelah disetujui, pendamping tidak dapat mengubahnya lagi."\n'
+            '    hx-vals=\'{"confirmed": "y"}\'') in page  # with JavaScript, the browser's dialog asks
+    token, version = auth.token("/cooperatives/"), assessment(submitted).version
+    asked = client.post(f"/reviews/{submitted}/approve", data={"csrf_token": token, "version": version})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "<h1>Setujui penilaian ini?</h1>" in page and 'id="total">100<' in page
+    assert f'<form method="post" action="/reviews/{submitted}/approve"' in page
+    assert f'<input type="hidden" name="version" value="{version}">' in page
+    assert '<input type="hidden" name="confirmed" value="y">' in page and f'href="/reviews/{submitted}">Batal</a>' in page
+    assert assessment(submitted).status == SUBMITTED and [e[0] for e in history(submitted)] == ["start", "submit"]
+    # asked only of whom may approve, and only on the page as it is
+    stale = client.post(f"/reviews/{submitted}/approve", data={"csrf_token": token, "version": version - 1})
+    assert stale.status_code == 409
+    auth.login("dinas")
+    assert client.post(f"/reviews/{submitted}/approve", data={
+        "csrf_token": auth.token("/cooperatives/"), "version": version}).status_code == 403
+    auth.login("supervisor")
+    done = client.post(f"/reviews/{submitted}/approve", data={"csrf_token": token, "version": version,
+                                                              "confirmed": "y"})
+    assert done.status_code == 302 and assessment(submitted).status == APPROVED
+
+
+def test_the_review_page_folds_sections_marks_weak_answers_and_links_the_location(submitted, client, auth):
+    from app.assessments.service import parse_answer, save_answer
+    current = assessment(submitted)
+    for code, value in {"A2": "no", "B3": "1", "C1": "40", "C3": "2"}.items():  # C3 = 2 of 4: half, not weak
+        save_answer(current, INSTRUMENT.question(code), parse_answer(INSTRUMENT.question(code), value, False))
+    current.latitude, current.longitude, current.accuracy_m = -7.5921347, 112.2349871, 14.6
+    db.session.commit()
+    auth.login("supervisor")
+    page = client.get(f"/reviews/{submitted}").get_data(as_text=True)
+    assert '<span class="coordinates">-7.59213, 112.23499</span> (± 15 m)' in page
+    assert ('<a href="https://www.openstreetmap.org/?mlat=-7.59213&amp;mlon=112.23499#map=18/-7.59213/112.23499"'
+            in page)
+    summaries = re.findall(r'<details class="review-section" id="section-(\w)">\s*<summary><h2>.*?</h2>\s*'
+                           r'<span class="muted">skor ([\d,–]+) · bobot (\d+)</span>\s*(.*?)</summary>', page, re.S)
+    assert [code for code, *_ in summaries] == list("ABCDEFGH")  # every section folded
+    marks = {code: re.sub(r"<[^>]+>", "", mark).strip() for code, _, _, mark in summaries}
+    assert marks == {**dict.fromkeys("DEFGH", ""), "A": "1 perlu perhatian", "B": "1 perlu perhatian",
+                     "C": "1 perlu perhatian"}
+    assert summaries[0][1:3] == ("83,3", "15")
+    weak = re.findall(r'<dt id="a-(\w+)" class="weak">', page)
+    assert weak == ["A2", "B3", "C1"] and page.count('<strong class="weak-mark">Perlu perhatian</strong>') == 3
+    assert page.count('<details class="comment">') == len(INSTRUMENT.questions)  # one per question, each closed
+    assert '<details class="comment" open>' not in page and '<div class="action-bar"' in page
+
+
 def test_approved_is_read_only_and_only_an_admin_reopens_it_with_a_reason(submitted, client, auth):
     auth.login("supervisor")
     act(client, auth, submitted, "approve")
@@ -143,7 +209,8 @@ def test_approved_is_read_only_and_only_an_admin_reopens_it_with_a_reason(submit
                          headers={"HX-Request": "true", "X-CSRFToken": token})
     assert locked.status_code == 409 and answers(submitted)["A1"] == "yes"
     auth.login("dinas")
-    assert act(client, auth, submitted, "reopen").status_code == 422
+    refused = act(client, auth, submitted, "reopen")
+    assert refused.status_code == 422 and "Tulis alasan membuka kembali penilaian ini." in refused.get_data(as_text=True)
     assert act(client, auth, submitted, "reopen", comment="NIB ternyata belum terbit").status_code == 302
     assert assessment(submitted).status == RETURNED
     assert history(submitted)[-1] == ("reopen", APPROVED, RETURNED, "dinas")
@@ -179,7 +246,8 @@ def test_a_stale_page_gets_the_conflict_message_and_nothing_is_overwritten(submi
     page = client.get(f"/reviews/{submitted}").get_data(as_text=True)
     seen = re.search(r'name="version" value="(\d+)"', page).group(1)
     token = auth.token("/cooperatives/")
-    assert client.post(f"/reviews/{submitted}/approve", data={"csrf_token": token, "version": seen}).status_code == 302
+    assert client.post(f"/reviews/{submitted}/approve", data={"csrf_token": token, "version": seen,
+                                                               "confirmed": "y"}).status_code == 302
     late = client.post(f"/reviews/{submitted}/return", data={"csrf_token": token, "version": seen, "comment": "x"})
     assert late.status_code == 409 and "baru saja diubah orang lain" in late.get_data(as_text=True)
     assert assessment(submitted).status == APPROVED and [e[0] for e in history(submitted)][-1] == "approve"
@@ -202,7 +270,7 @@ def test_two_supervisors_at_once_exactly_one_wins(submitted, app):
         results[action] = client.post(f"/reviews/{submitted}/{action}", data={"csrf_token": token, "version": version,
                                                                              **data})
 
-    threads = [threading.Thread(target=go, args=(*clients[0], "approve", {})),
+    threads = [threading.Thread(target=go, args=(*clients[0], "approve", {"confirmed": "y"})),
                threading.Thread(target=go, args=(*clients[1], "return", {"comment": "Periksa C1"}))]
     for thread in threads:
         thread.start()

@@ -407,6 +407,7 @@ def test_key_pages_run_under_the_policy_without_a_violation(page, browser, live_
     supervisor = watch(browser.new_page(viewport={"width": 1024, "height": 900}))
     log_in(supervisor, live_server, "supervisor")
     supervisor.goto(f"{live_server.url}/reviews/{submitted}")
+    supervisor.once("dialog", lambda dialog: dialog.accept())  # "Setujui penilaian ini?"
     supervisor.get_by_role("button", name="Setujui").click()
     expect(supervisor.locator("#status")).to_have_text("Disetujui")
 

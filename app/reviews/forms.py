@@ -4,7 +4,7 @@ from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.assessments.models import STATUSES
-from app.forms import BaseForm, choices, strip
+from app.forms import BaseForm, ConfirmForm, choices, strip
 
 
 class QueueFilter(BaseForm):
@@ -26,8 +26,8 @@ class QueueFilter(BaseForm):
         self.facilitator.choices = choices([("", _l("Semua pendamping"))] + [(str(u.id), u.name) for u in facilitators])
 
 
-class ActionForm(BaseForm):
-    """Approve, return or reopen: the version the reviewer saw, and why."""
+class ActionForm(ConfirmForm):
+    """Approve (confirmed), return or reopen: the version the reviewer saw, and why."""
     version = IntegerField(validators=[DataRequired()])
     comment = TextAreaField(_l("Komentar"), validators=[Length(max=5000)])
 

@@ -9,12 +9,12 @@ from app.access import is_own, role_required, scope
 from app.assessments.forms import CONFLICT
 from app.assessments.models import STATUSES, Assessment
 from app.assessments.service import CommentNeeded, Conflict, result_of, transition
-from app.assessments.workflow import NotAllowed, actions_for
+from app.assessments.workflow import NotAllowed, actions_for, move_for
 from app.auth.models import User
 from app.errors import render_error
 from app.extensions import db
 from app.instruments.definition import NA
-from app.instruments.scoring import visible_questions
+from app.instruments.scoring import visible_questions, weak_answers
 from app.regions.models import Village
 from app.rendering import render
 from app.reviews import bp
@@ -68,40 +68,62 @@ def show(assessment_id):
 @bp.post("/<uuid:assessment_id>/<action>")
 @role_required(*REVIEWERS)
 def act(assessment_id, action):
-    """Approve, return (with comments) or reopen; refused if someone changed the assessment meanwhile."""
+    """Approve (once confirmed), return with a reason and comments, or reopen; refused if someone changed the
+    assessment meanwhile. Refused for want of a reason: the page again, the comments typed kept, nothing saved."""
     assessment = scope().assessment_or_404(assessment_id)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    comments = {key[len(QUESTION_COMMENT):]: value[:2000] for key, value in request.form.items()
-                if key.startswith(QUESTION_COMMENT) and assessment.instrument.question(key[len(QUESTION_COMMENT):])}
+    comments = question_comments(assessment)
     try:
         if form.version.data != assessment.version:  # the page was stale: say so, whatever the action
             raise Conflict
+        if action in CONFIRMED and not form.confirmed.data:
+            move_for(action, assessment.status, current_user.role, is_own(assessment))  # or NotAllowed
+            return render_template("reviews/approve.html", assessment=assessment, result=result_of(assessment),
+                                   action=request.path, fields={"version": assessment.version},
+                                   cancel=url_for("reviews.show", assessment_id=assessment.id))
         transition(assessment, action, current_user, form.version.data, form.comment.data, comments)
     except NotAllowed:
         return render_error(403, _("Tindakan ini tidak dapat dilakukan pada penilaian berstatus %(status)s.",
                                    status=assessment.status_label))
     except CommentNeeded:
-        form.comment.errors.append(_("Tuliskan alasannya."))
-        return review_page(assessment, form), 422
+        form.comment.errors.append(str(REASON_NEEDED[action]))
+        return review_page(assessment, form, comments), 422
     except Conflict:
         return render_error(409, str(CONFLICT))
     flash(DONE[action], "success")
     return redirect(url_for("reviews.show", assessment_id=assessment.id))
 
 
-def review_page(assessment, form):
+def question_comments(assessment):
+    """The comments sent beside the instrument's questions, {question code: text}, each cut to 2,000 characters."""
+    instrument = assessment.instrument
+    return {key[len(QUESTION_COMMENT):]: value[:2000] for key, value in request.form.items()
+            if key.startswith(QUESTION_COMMENT) and instrument.question(key[len(QUESTION_COMMENT):])}
+
+
+def review_page(assessment, form, comments=None):
+    """The review page; `comments` on questions, typed before an action was refused, are shown again."""
     values = assessment.values()
     form.version.data = assessment.version
-    na = {code for code, value in values.items() if value is NA}
-    return render_template("reviews/show.html", assessment=assessment, form=form, result=result_of(assessment, values),
-                           visible=visible_questions(assessment.instrument, values), values=values, na=na,
-                           actions=actions_for(assessment.status, current_user.role, is_own(assessment)))
+    instrument = assessment.instrument
+    return render_template(
+        "reviews/show.html", assessment=assessment, form=form, result=result_of(assessment, values),
+        visible=visible_questions(instrument, values), values=values, weak=weak_answers(instrument, values),
+        na={code for code, value in values.items() if value is NA},
+        comments={code: text for code, text in (comments or {}).items() if text.strip()},
+        actions=actions_for(assessment.status, current_user.role, is_own(assessment)))
 
 
+CONFIRMED = ("approve",)  # the actions taken only once confirmed (ActionForm.confirmed)
 DONE = {
     "approve": _l("Penilaian disetujui."),
     "return": _l("Penilaian dikembalikan ke pendamping dengan komentar Anda."),
     "reopen": _l("Penilaian dibuka kembali untuk pendamping."),
+}
+REASON_NEEDED = {
+    "return": _l("Tulis alasan pengembalian, agar pendamping tahu apa yang harus diperbaiki. "
+                 "Penilaian belum dikembalikan."),
+    "reopen": _l("Tulis alasan membuka kembali penilaian ini. Penilaian belum dibuka kembali."),
 }
