@@ -170,8 +170,9 @@ ROUTES = {
                                           htmx=True)],
     "/dashboard/<code>": [Case(HOME_REVIEWERS, args={"code": district}, shows=True),
                           Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN, args={"code": district})],
-    "/sheet/<int:cooperative_id>": [Case(HOME_REVIEWERS, shows=True),
-                                    Case(FOREIGN_REVIEWED, "foreign", area=FOREIGN)],
+    # The facilitator hands the sheet over: those of the cooperative's kecamatan open it, others get 404.
+    "/sheet/<int:cooperative_id>": [Case(HOME_VIEWERS, shows=True),
+                                    Case(FOREIGN_RECORD, "foreign", area=FOREIGN)],
     "/exports/scores.<fmt>": [
         Case(REVIEWERS, "csv", shows=True),
         Case(REVIEWERS, "xlsx", args={"fmt": "xlsx"}, shows=True),

@@ -276,16 +276,30 @@ def test_rollups_are_scoped(known, client, auth):
     rows = list(csv.reader(io.StringIO(client.get("/exports/scores.csv", buffered=True).get_data(as_text=True).lstrip("\ufeff"))))
     assert {r[1] for r in rows[1:]} == {db.session.get(District, "35.17.01").name}
     auth.login("fas.diwek")
-    for url in ("/dashboard/", "/bimtek/", "/exports/scores.csv", f"/sheet/{known['c1']}"):
+    for url in ("/dashboard/", "/bimtek/", "/exports/scores.csv"):
         assert client.get(url, buffered=True).status_code == 403
+    # the sheet is the facilitator's to hand over: of their kecamatan only
+    assert client.get(f"/sheet/{known['c1']}").status_code == 200
+    assert client.get(f"/sheet/{known['c4']}").status_code == 404
+    auth.login("fas.wonosalam")
+    assert client.get(f"/sheet/{known['c1']}").status_code == 404
+
+
+def weak_sections(html):
+    """The section codes the sheet lists under "Perlu diperkuat", in its order."""
+    listed = re.search(r'<ol id="weak">(.*?)</ol>', html, re.S)
+    return re.findall(r"<li>([A-Z])\. ", listed.group(1)) if listed else []
 
 
 def test_printable_sheet(known, client, auth):
     auth.login("dinas")
     html = client.get(f"/sheet/{known['c1']}").get_data(as_text=True)
     assert "<strong>90</strong>" in html and "disetujui 20 Oktober 2025" in html
-    # c1's latest: weakest D (80) and C (85), trained by the topics of D, E and of A, C, G, H; not B, F
-    assert html.count("perlu diperkuat") == 2
+    # c1's latest: every section at 80 or more, inside Siap (from 76): nothing to strengthen, though D is weakest
+    assert weak_sections(html) == [] and "Semua bagian sudah memadai" in html and "perlu diperkuat" not in html
+    # c4 (Cukup Siap): every section below 76 but E (80), weakest first, ties in instrument order; so every topic
+    html = client.get(f"/sheet/{known['c4']}").get_data(as_text=True)
+    assert weak_sections(html) == ["D", "C", "B", "F", "G", "H", "A"] and html.count("perlu diperkuat") == 3
     assert "@media print" in client.get("/static/app.css").get_data(as_text=True)
 
 

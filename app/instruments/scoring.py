@@ -113,3 +113,17 @@ def section_result(section, answers, visible):
     score = 100 * sum(items) / len(items) if items else None
     completeness = 100 * (required - len(missing)) / required if required else 100.0
     return SectionResult(section.code, section.weight, score, completeness, tuple(missing))
+
+
+def ready_from(instrument):
+    """The score from which a section counts as ready: where the instrument's highest level starts. A
+    section below it is one the cooperative still has to strengthen (stats.to_strengthen)."""
+    return instrument.levels[-1].min
+
+
+def level_bands(instrument):
+    """[(level, lowest score, highest score)] of each level, as totals are shown (to 0.1): a level runs
+    from its min up to just below the next one's, the highest up to 100."""
+    levels = instrument.levels
+    tops = [round(later.min - 0.1, 1) for later in levels[1:]] + [100]
+    return [(level, level.min, top) for level, top in zip(levels, tops)]

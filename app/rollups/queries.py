@@ -5,6 +5,7 @@ from sqlalchemy.orm import aliased
 from app.access import joined_to_areas
 from app.assessments.models import Assessment, Event
 from app.assessments.workflow import APPROVED, SUBMITTED
+from app.auth.models import User
 from app.clock import end_of, today
 from app.cooperatives.models import Cooperative
 from app.extensions import db
@@ -86,3 +87,14 @@ def cooperative_counts(where, area=District.code):
     """{area code: number of cooperatives} within `where`, per the `area` column (kecamatan by default)."""
     return dict(db.session.execute(
         joined_to_areas(select(area, func.count(Cooperative.id))).where(*where).group_by(area)).all())
+
+
+def approval_of(assessment_id, counted_at):
+    """(the name of the facilitator who made it, the name of who approved it) of an assessment counted as
+    approved at `counted_at`: the approval that made it count is its last one up to then."""
+    approver = aliased(User)
+    return db.session.execute(
+        select(User.name, approver.name).select_from(Event).join(Assessment, Assessment.id == Event.assessment_id)
+        .join(User, User.id == Assessment.facilitator_id).join(approver, approver.id == Event.user_id)
+        .where(Event.assessment_id == assessment_id, Event.target == APPROVED, Event.at <= counted_at)
+        .order_by(Event.at.desc(), Event.id.desc()).limit(1)).one_or_none()

@@ -7,10 +7,12 @@ from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.regions.models import District
 from app.rendering import render
-from app.roles import ADMIN, SUPERVISOR
+from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 from app.rollups import bp
 from app.rollups.asked import Asked, area_asked, area_rollups, instrument, latest_in
-from app.rollups.stats import weakest_sections
+from app.instruments.scoring import level_bands, level_for, ready_from
+from app.rollups.queries import approval_of
+from app.rollups.stats import to_strengthen
 from app.i18n import today
 
 SORTS = {
@@ -55,12 +57,24 @@ def district(code):
 
 
 @bp.get("/sheet/<int:cooperative_id>")
-@role_required(ADMIN, SUPERVISOR)
+@role_required(ADMIN, SUPERVISOR, FACILITATOR)
 def sheet(cooperative_id):
-    """One printable page for a cooperative's pengurus: its latest approved readiness and what to train."""
+    """One printable page for a cooperative's pengurus, handed over by its facilitator: its latest approved
+    readiness, each section's level, the sections below the ready band and the Bimtek topics that train them."""
     current = instrument() or abort(404)
     cooperative = scope().cooperative_or_404(cooperative_id)
     latest = latest_in([Cooperative.id == cooperative.id], Asked(today(), False), current).get(cooperative.id)
-    weakest = weakest_sections([latest.current], current.section_codes, 2) if latest else ()
-    return render_template("rollups/sheet.html", cooperative=cooperative, latest=latest, instrument=current,
-                           weakest=weakest)
+    return render_template("rollups/sheet.html", cooperative=cooperative, instrument=current, printed=today(),
+                           bands=level_bands(current), ready=ready_from(current),
+                           **readiness(latest.current if latest else None, current))
+
+
+def readiness(row, current):
+    """What the sheet shows of the approved assessment `row` (a Scored, or None): the row, each scored
+    section's level band, the sections to strengthen, and who made and approved it."""
+    if row is None:
+        return {"row": None, "levels": {}, "weak": (), "people": None}
+    return {"row": row, "levels": {code: level_for(current, score) for code, score in row.sections.items()
+                                   if score is not None},
+            "weak": to_strengthen(row.sections, current.section_codes, ready_from(current)),
+            "people": approval_of(row.assessment_id, row.counted_at)}

@@ -91,3 +91,12 @@ def topics_by_weakness(latest, topics, section_codes):
         if sections:
             grouped.append((topic, mean(value for _, value in sections), sections))
     return sorted(grouped, key=lambda item: item[1])
+
+
+def to_strengthen(sections, section_codes, threshold):
+    """The sections a cooperative needs to strengthen: every one of `section_codes` whose score in
+    `sections` ({code: score or None}), rounded to 0.1 as it is shown, is below `threshold`; weakest first,
+    ties in instrument order. A section without a score is not flagged: nothing shows it weak."""
+    below = [code for code in section_codes
+             if sections.get(code) is not None and round(sections[code], 1) < threshold]
+    return tuple(sorted(below, key=lambda code: sections[code]))
