@@ -2,6 +2,7 @@
 import csv
 import io
 import re
+import textwrap
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
@@ -251,6 +252,42 @@ def test_xlsx_export_of_the_session(known, client, auth):
     assert len(scored_rows) == 1 and scored_rows[0][6:8] == [80, "Siap"]
     level_cell = next(r for r in book["Diwek"].iter_rows(min_row=2) if r[6].value is not None)[7]
     assert level_cell.fill.fgColor.rgb.endswith("146C2E")
+
+
+def width(sheet, letter):
+    """The width a sheet gives column `letter` (XlsxWriter may write neighbours of one width as one range)."""
+    index = openpyxl.utils.column_index_from_string(letter)
+    return next(d.width for d in sheet.column_dimensions.values() if d.min <= index <= d.max)
+
+
+def test_xlsx_headers_read_dates_are_dates_and_section_scores_are_coloured(known, client, auth):
+    auth.login("dinas")
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/exports/scores.xlsx?session={known['session']}&"
+                                                        "as_of=2025-10-13").data))
+    summary, diwek = book["Ringkasan"], book["Diwek"]
+    for sheet in (summary, diwek):
+        header = sheet[1]
+        for cell in header:  # on one line in its column, or wrapped into a header row tall enough for it
+            lines = len(textwrap.wrap(cell.value, int(width(sheet, cell.column_letter)) - 2))
+            assert width(sheet, cell.column_letter) >= len(cell.value) + 2 or (
+                cell.alignment.wrap_text and sheet.row_dimensions[1].height >= 15 * lines), cell.value
+    names = [row[3].value for row in diwek.iter_rows(min_row=2)]
+    assert width(diwek, "D") >= max(map(len, names))  # every cooperative's name reads too
+    assert width(diwek, "I") < len(diwek["I1"].value) and diwek.row_dimensions[1].height >= 45  # A's title wraps
+    assert summary.auto_filter.ref == "A1:K3"  # Diwek and Wonosalam; the total stays below the filter
+    assert diwek.auto_filter.ref == f"A1:P{1 + count(DIWEK)}"
+    c1 = next(row for row in diwek.iter_rows(min_row=2) if row[6].value is not None)
+    assert [(cell.is_date, cell.value) for cell in c1[4:6]] == [(True, datetime(2025, 9, 1)),
+                                                                (True, datetime(2025, 10, 1))]
+    assert all("yyyy" in cell.number_format for cell in c1[4:6])
+    # c1's sections 90, 80, 70, 60, 85, 95, 75, 85: Siap from 76, Cukup Siap below; white on the level's colour
+    fills = [(cell.value, cell.fill.fgColor.rgb[-6:], cell.font.color.rgb[-6:]) for cell in c1[8:]]
+    siap, cukup = "146C2E", "7CB342"
+    assert fills == [(90, siap, "FFFFFF"), (80, siap, "FFFFFF"), (70, cukup, "FFFFFF"), (60, cukup, "FFFFFF"),
+                     (85, siap, "FFFFFF"), (95, siap, "FFFFFF"), (75, cukup, "FFFFFF"), (85, siap, "FFFFFF")]
+    assert c1[7].value == "Siap" and c1[7].fill.fgColor.rgb.endswith(siap)
+    unscored = next(row for row in diwek.iter_rows(min_row=2) if row[6].value is None)
+    assert {cell.fill.fill_type for cell in unscored} == {None}
 
 
 def test_answers_export_has_one_row_per_answer_of_counted_assessments(known, client, auth):

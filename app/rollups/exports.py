@@ -3,6 +3,7 @@ import csv
 import io
 import re
 import tempfile
+from functools import cache
 from itertools import chain
 
 import xlsxwriter
@@ -21,7 +22,8 @@ from app.regions.models import District, Regency, Village
 from app.roles import ADMIN, SUPERVISOR
 from app.rollups import bp
 from app.rollups.asked import DISTRICTS, LEVEL_COLOURS, Asked, area_asked, area_rollups, instrument
-from app.rollups.cells import inert, number
+from app.instruments.scoring import level_for
+from app.rollups.cells import column_width, header_lines, inert, number
 from app.rollups.queries import latest_counted
 
 
@@ -84,7 +86,7 @@ def score_rows(target, current):
             yield area, [*place, None, None, None, None, *(None for _ in sections)]
             continue
         _, visit, counted_at, total, level, *values = score
-        yield area, [*place, visit.isoformat(), to_user_timezone(counted_at).date().isoformat(), number(total),
+        yield area, [*place, visit, to_user_timezone(counted_at).date(), number(total),
                      labels[level], *(number(value) for value in values)]
         score = next(scored, None)
 
@@ -131,36 +133,67 @@ def export_scores(fmt):
 TEXT_AS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
+# The least width of each fixed column of a score sheet (see score_header), for its values: a village code,
+# names, two dates, the score and the level; and the most a section's column takes, its title wrapping.
+SCORE_WIDTHS = (15, 16, 20, 42, 12, 12, 7, 12)
+SECTION_WIDTH = 14
+DATE_FORMAT = "d mmm yyyy"  # 1 Okt 2025: a real date, in any language's Excel unambiguous
+
+
 def workbook(target, current):
-    """The XLSX: frozen headers, a colour per level, the summary, then one sheet per area of the target's tier."""
+    """The XLSX: headers that read, frozen, with an autofilter; dates as dates; the level and each section's
+    score in their level's colour; the summary, then one sheet per area of the target's tier."""
     file = tempfile.TemporaryFile()
-    book = xlsxwriter.Workbook(file, {"constant_memory": True, "default_date_format": "yyyy-mm-dd", **TEXT_AS_TEXT})
-    bold = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1})
-    coloured = {level.label.get("id"): book.add_format({"bg_color": LEVEL_COLOURS[i], "font_color": "#ffffff"})
+    book = xlsxwriter.Workbook(file, {"constant_memory": True, "default_date_format": DATE_FORMAT, **TEXT_AS_TEXT})
+    bold = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1, "text_wrap": True, "valign": "top"})
+    coloured = {level.code: book.add_format({"bg_color": LEVEL_COLOURS[i], "font_color": "#ffffff"})
                 for i, level in enumerate(current.levels)}
+    summary_sheet(book, target, current, bold)
+    sheets, lines, header = {}, {}, score_header(current)
+    widths = [column_width(title, least) for title, least in zip(header, SCORE_WIDTHS)] + \
+        [column_width(title, 8, SECTION_WIDTH) for title in header[len(SCORE_WIDTHS):]]
+    for area in target.areas:  # in name order, like the summary; rows then arrive area by area
+        sheets[area.code] = sheet = book.add_worksheet(sheet_name(area, sheets))
+        write_header(sheet, header, bold, widths)
+        sheet.freeze_panes(1, 4)
+    by_label = {level.label.get("id"): coloured[level.code] for level in current.levels}
+    by_score = cache(lambda score: coloured[level_for(current, score)])  # a score has one decimal: few values
+    for area, row in score_rows(target, current):
+        lines[area] = i = lines.get(area, 0) + 1
+        sheet = sheets[area]
+        sheet.write_row(i, 0, row[:7])
+        sheet.write(i, 7, row[7], by_label.get(row[7]))
+        for column, value in enumerate(row[8:], start=8):
+            sheet.write(i, column, value, None if value is None else by_score(value))
+    for area, sheet in sheets.items():
+        sheet.autofilter(0, 0, lines.get(area, 0), len(header) - 1)
+    book.close()
+    file.seek(0)
+    return file
+
+
+def summary_sheet(book, target, current, bold):
+    """The summary: a row per area of the target's tier, then the total (left out of the autofilter)."""
     summary = book.add_worksheet(_("Ringkasan"))
     area_title = {"province": _("Provinsi"), "regency": _("Kabupaten/Kota"), "district": _("Kecamatan")}
     header = [area_title[target.tier.name], _("Koperasi"), _("Dinilai"), _("Cakupan %"), _("Rata-rata"),
               _("Median"), *(level.label.get("id") for level in current.levels), _("Bagian terlemah")]
-    summary.write_row(0, 0, header, bold)
+    widths = [column_width(header[0], 24), *(column_width(title, 8) for title in header[1:])]
+    write_header(summary, header, bold, widths)
     summary.freeze_panes(1, 0)
     rows, total = area_rollups(target.areas, target.tier, target.where, target.asked, current)
     for i, (name, r) in enumerate([(a.name, r) for a, r in rows] + [(_("Jumlah"), total)], start=1):
         summary.write_row(i, 0, [name, r.cooperatives, r.assessed, number(r.coverage), number(r.mean), number(r.median),
                                  *(r.levels[code] for code in current.level_codes), ", ".join(r.weakest)])
-    sheets, lines, header = {}, {}, score_header(current)
-    for area in target.areas:  # in name order, like the summary; rows then arrive area by area
-        sheets[area.code] = sheet = book.add_worksheet(sheet_name(area, sheets))
-        sheet.write_row(0, 0, header, bold)
-        sheet.freeze_panes(1, 4)
-    for area, row in score_rows(target, current):
-        lines[area] = i = lines.get(area, 0) + 1
-        sheets[area].write_row(i, 0, row)
-        if row[7] in coloured:
-            sheets[area].write_string(i, 7, row[7], coloured[row[7]])
-    book.close()
-    file.seek(0)
-    return file
+    summary.autofilter(0, 0, len(rows), len(header) - 1)
+
+
+def write_header(sheet, header, bold, widths):
+    """The header in the first row, each column `widths` wide, the row as tall as its most wrapped title."""
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
+    sheet.set_row(0, 15 * header_lines(header, widths))
+    sheet.write_row(0, 0, header, bold)
 
 
 def sheet_name(area, taken):
