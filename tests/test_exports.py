@@ -64,6 +64,12 @@ sections:
     questions:
       - {code: yn, type: yesno, text: {id: Ya atau tidak, en: Yes or no}}
       - {code: tx, type: text, text: {id: Catatan, en: Note}}
+      - code: ch
+        type: choice
+        text: {id: Pilihan, en: Choice}
+        options:  # the answers export writes an option's label beside its code: instrument text, inert too
+          - {code: a, label: {id: '=HYPERLINK("http://evil.example/o","Opsi")', en: Option}, score: 1}
+          - {code: b, label: {id: Lain, en: Other}, score: 0}
 """
 
 
@@ -88,7 +94,7 @@ def hostile(app, jombang, client, auth):
         assessment_id = str(uuid.uuid4())
         assert client.post(f"/assessments/new/{cooperative_id}", data={
             "csrf_token": token, "id": assessment_id, "visit_date": "2025-10-14"}).status_code == 302
-        for code, value in (("yn", "yes"), ("tx", text)):
+        for code, value in (("yn", "yes"), ("tx", text), ("ch", "a")):
             assert client.post(f"/assessments/{assessment_id}/answers/{code}", data={code: value},
                                headers={"HX-Request": "true", "X-CSRFToken": token}).status_code == 200
         assert client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": token}).status_code == 302
@@ -120,6 +126,11 @@ def test_every_text_cell_of_every_export_is_inert(hostile, client, auth):
     texts = sorted(r[8] for r in rows[1:] if r[7] == "tx")
     assert texts == sorted(inert(text) for text in ANSWER_PAYLOADS)
     assert {r[8] for r in rows[1:] if r[7] == "yn"} == {"yes"}
+    # Beside each code its meaning: Ya for yes; an option's label, inert; nothing for a text, which is words
+    assert {(r[7], r[8], r[9]) for r in rows[1:] if r[7] != "tx"} == {
+        ("yn", "yes", "Ya"), ("ch", "a", '\'=HYPERLINK("http://evil.example/o","Opsi")')}
+    assert {r[9] for r in rows[1:] if r[7] == "tx"} == {""}
+    assert b',a,"\'=HYPERLINK(""http://evil.example/o"",""Opsi"")",' in body
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n")) for r in rows for cell in r)
     # The XLSX: every name a string, no formula, no link; the scores numbers.
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/exports/scores.xlsx?district={DIWEK}").data))

@@ -146,7 +146,26 @@ def test_return_needs_a_comment_and_reaches_the_facilitator_with_question_commen
     change = assessment(submitted).events[3]
     assert (change.question_code, change.old_value, change.new_value) == ("A1", "yes", "no")
     page = client.get(f"/reviews/{submitted}").get_data(as_text=True)
-    assert "mengubah jawaban A1: yes → no" in page and "Menyetujui" in page and "(Dikirim → Disetujui)" in page
+    assert "mengubah jawaban A1: Ya → Tidak" in page and "Menyetujui" in page and "(Dikirim → Disetujui)" in page
+
+
+def test_the_history_shows_changed_answers_in_words(submitted, client, auth, field):
+    """The history stores codes (yes, n/a, 4); it shows them as the form does, in the user's language."""
+    auth.login("supervisor")
+    assert act(client, auth, submitted, "return", comment="Periksa B dan C.").status_code == 302
+    auth.login("fas.diwek")
+    token = auth.token("/assessments/")
+    for code, value, na in (("C4", "no", False), ("B5", None, True), ("B3", "2", False), ("C1", "1250", False)):
+        assert field.save(submitted, code, value, na=na, token=token).status_code == 200
+    changes = [(e.question_code, e.old_value, e.new_value) for e in assessment(submitted).events if e.question_code]
+    assert changes == [("C4", "yes", "no"), ("B5", "4", "n/a"), ("B3", "4", "2"), ("C1", "100", "1250")]
+    page = client.get(f"/assessments/{submitted}").get_data(as_text=True)
+    for line in ("C4: Ya → Tidak", "B5: 4 → Tidak berlaku", "B3: 4 → 2", "C1: 100 → 1.250"):
+        assert f"mengubah jawaban {line}" in page, line
+    client.post("/language/en", data={"csrf_token": token})
+    page = client.get(f"/assessments/{submitted}").get_data(as_text=True)
+    for line in ("C4: Yes → No", "B5: 4 → Not applicable", "C1: 100 → 1,250"):
+        assert line in page, line
 
 
 def test_approving_asks_first_and_without_javascript_on_a_page_of_its_own(submitted, client, auth):

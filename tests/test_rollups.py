@@ -295,8 +295,8 @@ def test_answers_export_has_one_row_per_answer_of_counted_assessments(known, cli
     rows = list(csv.reader(io.StringIO(client.get("/exports/answers.csv?as_of=2025-10-13", buffered=True)
                                         .get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == ["Kode wilayah", "Kecamatan", "Koperasi", "Penilaian", "Status", "Tanggal kunjungan", "Bagian",
-                       "Pertanyaan", "Jawaban", "Tidak berlaku"]
-    assert [(r[6], r[7], r[8]) for r in rows[1:]] == [("A", "A1", "yes"), ("C", "C1", "85")]
+                       "Pertanyaan", "Jawaban", "Arti jawaban", "Tidak berlaku"]
+    assert [(r[6], r[7], r[8], r[9]) for r in rows[1:]] == [("A", "A1", "yes", "Ya"), ("C", "C1", "85", "85")]
 
 
 def test_rollups_are_scoped(known, client, auth):

@@ -9,6 +9,7 @@ from app.assessments import bp
 from app.assessments.autosave import autosave
 from app.assessments.context import Sheet, can_edit, check_own_draft, client_stamp, own_draft, section_or_404, viewable
 from app.assessments.forms import StartForm
+from app.assessments.labels import history_label
 from app.assessments.models import (ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID,
                                     Assessment, Event)
 from app.assessments.photo_routes import photo_folder, section_photos
@@ -28,7 +29,8 @@ from app.roles import FACILITATOR
 def labels():
     """Status and history words, for every page that shows an assessment; a facilitator's pages name a status
     as the cooperative list does (visit_labels: a submitted one is waiting for review)."""
-    return {"status_labels": STATUSES, "action_labels": ACTION_LABELS, "visit_labels": VISIT_LABELS}
+    return {"status_labels": STATUSES, "action_labels": ACTION_LABELS, "visit_labels": VISIT_LABELS,
+            "history_label": history_label}
 
 
 @bp.get("/")

@@ -138,9 +138,13 @@ def save_note(assessment, section_code, text, stamp=None):
     return True
 
 
+HISTORY_NA = "n/a"  # "Tidak berlaku" as the history stores it
+
+
 def history_text(value, not_applicable):
-    """An answer as the history shows it: its value, "n/a", or None when empty."""
-    return "n/a" if not_applicable else value
+    """An answer as the history stores it: its stored text, HISTORY_NA, or None when empty. Pages show it
+    in words (labels.history_label)."""
+    return HISTORY_NA if not_applicable else value
 
 
 def server_stamp():

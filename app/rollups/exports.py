@@ -13,6 +13,7 @@ from flask_babel import to_user_timezone
 from sqlalchemy import select
 
 from app.access import joined_to_areas, role_required, scope
+from app.assessments.labels import answer_label
 from app.assessments.models import STATUSES, Answer, Assessment
 from app.bimtek.models import BimtekSession
 from app.cooperatives.models import Cooperative
@@ -205,21 +206,29 @@ def sheet_name(area, taken):
 @bp.get("/exports/answers.csv")
 @role_required(ADMIN, SUPERVISOR)
 def export_answers():
-    """One row per answer of the counted assessments, for analysts."""
+    """One row per answer of the counted assessments, for analysts: its code and, beside it, its meaning in
+    words (Ya, Tidak berlaku, a scale's rubric, a choice's option; left blank for a text, which is words)."""
     current = instrument() or abort(404)
     target = Target()
     latest = target.latest()
     header = [_("Kode wilayah"), _("Kecamatan"), _("Koperasi"), _("Penilaian"), _("Status"), _("Tanggal kunjungan"),
-              _("Bagian"), _("Pertanyaan"), _("Jawaban"), _("Tidak berlaku")]
+              _("Bagian"), _("Pertanyaan"), _("Jawaban"), _("Arti jawaban"), _("Tidak berlaku")]
     stmt = (joined_to_areas(select(Answer, Assessment, Cooperative, Village, District).join(Answer.assessment)
                             .join(Assessment.cooperative))
-            .where(Assessment.id.in_(select(latest.c.assessment_id)), Answer.value.is_not(None) | Answer.not_applicable, *target.where)
+            .where(Assessment.id.in_(select(latest.c.assessment_id)), Answer.value.is_not(None) | Answer.not_applicable,
+                   *target.where)
             .order_by(Village.code, Assessment.id, Answer.question_code).execution_options(yield_per=1000))
+
+    # Answers repeat (yes, no, 0 to 4): each is put in words once per file. Texts, which do not, never are.
+    meaning = cache(lambda code, value, not_applicable: answer_label(current.question(code), value, not_applicable))
 
     def rows():
         for answer, assessment, cooperative, village, district in db.session.execute(stmt):
-            section = current.section_of(answer.question_code).code if current.question(answer.question_code) else ""
+            question = current.question(answer.question_code)
+            section = current.section_of(answer.question_code).code if question else ""
+            words = "" if question is not None and question.type == "text" else \
+                meaning(answer.question_code, answer.value, answer.not_applicable)
             yield [village.code, district.name, cooperative.name, str(assessment.id), str(STATUSES[assessment.status]),
-                   assessment.visit_date.isoformat(), section, answer.question_code, answer.value,
+                   assessment.visit_date, section, answer.question_code, answer.value, words,
                    "ya" if answer.not_applicable else ""]
     return csv_response(target.filename("jawaban", "csv"), header, rows())
