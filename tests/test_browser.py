@@ -478,7 +478,7 @@ def test_dinas_opens_the_dashboard_on_a_laptop_and_downloads_a_sessions_xlsx(bro
     page.get_by_role("link", name="Bimtek").click()
     page.get_by_role("link", name=re.compile("Bimtek Diwek Wonosalam")).click()
     with page.expect_download() as download:
-        page.get_by_role("link", name="Unduh XLSX").click()
+        page.get_by_role("link", name="Unduh Excel").click()
     assert download.value.suggested_filename.startswith(f"siapkop-skor-bimtek-{date.today().isoformat()}-")
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
