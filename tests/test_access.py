@@ -170,6 +170,10 @@ ROUTES = {
                                           htmx=True)],
     "/dashboard/<code>": [Case(HOME_REVIEWERS, args={"code": district}, shows=True),
                           Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN, args={"code": district})],
+    "/progress/": [Case(REVIEWERS, shows=True),
+                   Case((LOGIN, 403, 200, 200, 403, 200), "the regency", query="area=35.17", shows=True),
+                   Case((LOGIN, 403, 404, 404, 403, 404), "another regency", query="area=35.16"),
+                   Case((LOGIN, 403, 404, 404, 403, 404), "a kecamatan", query=lambda area: f"area={area.district}")],
     # The facilitator hands the sheet over: those of the cooperative's kecamatan open it, others get 404.
     "/sheet/<int:cooperative_id>": [Case(HOME_VIEWERS, shows=True),
                                     Case(FOREIGN_RECORD, "foreign", area=FOREIGN)],

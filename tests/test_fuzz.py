@@ -825,8 +825,8 @@ def test_assessment_start(world):
 
 LISTS = {
     "supervisor": ["/reviews/", "/cooperatives/", "/dashboard/", f"/dashboard/{DIWEK}", "/exports/scores.csv",
-                   "/exports/answers.csv", "/bimtek/"],
-    "admin": ["/exports/scores.xlsx", "/dashboard/", "/users/", "/cooperatives/"],
+                   "/exports/answers.csv", "/bimtek/", "/progress/"],
+    "admin": ["/exports/scores.xlsx", "/dashboard/", "/users/", "/cooperatives/", "/progress/"],
 }
 QUERY_KEYS = ("q", "page", "per_page", "district", "status", "facilitator", "visited_from", "visited_to", "as_of",
               "submitted", "sort", "desc", "session")

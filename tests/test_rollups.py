@@ -3,6 +3,7 @@ import csv
 import io
 import re
 import textwrap
+
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
@@ -16,10 +17,11 @@ from app.bimtek.models import BimtekSession
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.instruments.models import publish
-from app.assessments.workflow import APPROVED, RETURNED, SUBMITTED
+from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED
 from app.regions.models import District, Regency, Village
-from app.roles import ADMIN, SUPERVISOR
+from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 from app.rollups.queries import current_states, states_as_of
+from app.rollups.progress import STATES, UNVISITED, progress
 from app.rollups.stats import Scored, latest_per_cooperative, rollup, topics_by_weakness, weakest_sections
 from tests.support import DIWEK, INSTRUMENT, SOURCE, WONOSALAM, add_user
 
@@ -36,13 +38,13 @@ def cooperative(district, n=0):
                               .order_by(Village.name)).all()[n]
 
 
-def scored(coop, score, level, sections, steps, visit=(2025, 9, 1), answers=()):
+def scored(coop, score, level, sections, steps, visit=(2025, 9, 1), answers=(), by="fas.diwek"):
     """An assessment with a stored result and its history; `steps` are (action, source, target, day)."""
-    facilitator = db.session.scalar(select(User).where(User.username == "fas.diwek"))
+    facilitator = db.session.scalar(select(User).where(User.username == by))
     assessment = Assessment(id=uuid.uuid4(), cooperative=coop, facilitator=facilitator,
                             instrument_version_id=VERSION[0], visit_date=date(*visit), status=steps[-1][2],
                             status_at=at(steps[-1][3]),
-                            score=score, level=level, submitted_at=at(steps[1][3]),
+                            score=score, level=level, submitted_at=at(steps[1][3]) if len(steps) > 1 else None,
                             result={"sections": {c: {"score": v, "completeness": 100} for c, v in zip(SECTIONS, sections)},
                                     "gates": [], "uncapped_level": level})
     db.session.add(assessment)
@@ -58,9 +60,15 @@ APPROVED_ON = lambda submit, approve: [("start", None, "draft", submit), ("submi
                                         ("approve", "submitted", "approved", approve)]
 
 
+def drafted(coop, day, by="fas.diwek"):
+    """A visit started on `day` and not yet submitted: no result."""
+    return scored(coop, None, None, [], [("start", None, "draft", day)], visit=day, by=by)
+
+
 @pytest.fixture
 def known(app, jombang):
-    """Four cooperatives with known results (Bimtek of 14 Oct 2025: Diwek and Wonosalam)."""
+    """Four cooperatives with known results, and a fifth with a visit in draft (Bimtek of 14 Oct 2025:
+    Diwek and Wonosalam). Diwek's visits are fas.diwek's, Wonosalam's fas.wonosalam's."""
     VERSION[:] = [publish(db.session, INSTRUMENT, SOURCE)[0].id]
     c1, c2, c3 = cooperative(DIWEK, 0), cooperative(DIWEK, 1), cooperative(DIWEK, 2)
     c4 = cooperative(WONOSALAM, 0)
@@ -72,12 +80,15 @@ def known(app, jombang):
            [("start", None, "draft", (2025, 10, 5)), ("submit", "draft", "submitted", (2025, 10, 5))])
     scored(c3, 20, "belum-siap", [10, 20, 30, 20, 10, 30, 20, 20],
            APPROVED_ON((2025, 8, 30), (2025, 9, 1)) + [("reopen", "approved", "returned", (2025, 10, 2))])
-    scored(c4, 60, "cukup-siap", [70, 60, 50, 40, 80, 60, 60, 60], APPROVED_ON((2025, 10, 8), (2025, 10, 10)))
+    scored(c4, 60, "cukup-siap", [70, 60, 50, 40, 80, 60, 60, 60], APPROVED_ON((2025, 10, 8), (2025, 10, 10)),
+           by="fas.wonosalam")
+    c5 = cooperative(DIWEK, 3)
+    drafted(c5, (2025, 10, 6))
     session = BimtekSession(title="Bimtek Tata Kelola Kelembagaan", held_on=date(2025, 10, 14), venue="Ruang Bung Tomo",
                             regency_code="35.17", districts=[db.session.get(District, DIWEK), db.session.get(District, WONOSALAM)])
     db.session.add(session)
     db.session.commit()
-    return {"c1": c1.id, "c2": c2.id, "c3": c3.id, "c4": c4.id, "session": session.id}
+    return {"c1": c1.id, "c2": c2.id, "c3": c3.id, "c4": c4.id, "c5": c5.id, "session": session.id}
 
 
 def count(district):
@@ -97,7 +108,6 @@ def row(html, district):
 
 
 def cells(fragment):
-    import re
     return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", fragment, re.S)]
 
 
@@ -381,6 +391,77 @@ def test_bimtek_form_ticks_the_stored_kecamatan_and_asks_for_one_on_the_server(a
     session = db.session.get(BimtekSession, session_id, populate_existing=True)
     assert (session.title, session.district_codes) == ("Bimtek Diwek Wonosalam", [DIWEK, WONOSALAM])
 
+# --- Fieldwork progress -----------------------------------------------------------------------------
+
+def progress_rows(html, kind):
+    """{id: cells} of the rows of `kind` ("area" or "facilitator") on the progress page."""
+    rows = {}
+    for key in re.findall(rf'<tr id="{kind}-([^"]+)">', html):
+        start = html.index(f'<tr id="{kind}-{key}">')
+        rows[key] = cells(html[start:html.index("</tr>", start)])
+    return rows
+
+
+def user_id(username):
+    return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def test_progress_counts_each_cooperative_by_its_latest_visit(known, client, auth):
+    c4 = db.session.get(Cooperative, known["c4"])
+    drafted(c4, (2025, 10, 21), by="fas.wonosalam")  # visited again; its approval still counts for readiness
+    db.session.commit()
+    auth.login("dinas")
+    dashboard = client.get("/dashboard/").get_data(as_text=True)
+    assert 'href="/progress/"' in dashboard and cells(row(dashboard, WONOSALAM))[2] == "1"
+    html = client.get("/progress/").get_data(as_text=True)
+    areas, diwek, wonosalam = progress_rows(html, "area"), count(DIWEK), count(WONOSALAM)
+    assert len(areas) == 22  # Jombang's 21 kecamatan and the total
+    # Kecamatan, Koperasi, then Belum dikunjungi, Draf, Menunggu tinjauan, Dikembalikan, Disetujui
+    assert areas[DIWEK] == ["Diwek", str(diwek), str(diwek - 4), "1", "1", "1", "1"]  # c5; c2; c3; c1
+    assert areas[WONOSALAM] == ["Wonosalam", str(wonosalam), str(wonosalam - 1), "1", "0", "0", "0"]  # c4
+    assert areas["35.17.01"][1] == areas["35.17.01"][2] != "0"  # nobody visited there
+    assert areas["total"] == ["306", "301", "2", "1", "1", "1"]
+    people = progress_rows(html, "facilitator")
+    assert set(people) == {str(user_id("fas.diwek")), str(user_id("fas.wonosalam"))}
+    assert people[str(user_id("fas.diwek"))] == ["Fas.Diwek", "Diwek", str(diwek - 4), "1", "1", "1", "1"]
+    assert people[str(user_id("fas.wonosalam"))] == ["Fas.Wonosalam", "Wonosalam", str(wonosalam - 1), "1", "0", "0",
+                                                      "0"]
+    add_user("nasional", ADMIN)
+    db.session.commit()
+    auth.login("nasional")  # the country lists provinces, and facilitators only once it lists kecamatan
+    country = client.get("/progress/").get_data(as_text=True)
+    assert progress_rows(country, "area")["35"] == ["Jawa Timur", "306", "301", "2", "1", "1", "1"]
+    assert 'id="per-facilitator"' not in country and 'href="/progress/?area=35"' in country
+    regency = client.get("/progress/?area=35.17").get_data(as_text=True)
+    assert progress_rows(regency, "area")[DIWEK] == areas[DIWEK] and len(progress_rows(regency, "facilitator")) == 2
+
+
+def test_progress_shows_only_the_users_area(known, client, auth):
+    add_user("supervisor.lain", SUPERVISOR, ("35.17.01",))
+    add_user("fas.dua", FACILITATOR, (WONOSALAM, "35.17.01"))  # works in both supervisors' areas
+    db.session.commit()
+    drafted(cooperative("35.17.01", 0), (2025, 10, 20), by="fas.dua")
+    db.session.commit()
+    dua, elsewhere = str(user_id("fas.dua")), count("35.17.01")
+    auth.login("supervisor")  # Diwek and Wonosalam
+    html = client.get("/progress/").get_data(as_text=True)
+    assert set(progress_rows(html, "area")) == {DIWEK, WONOSALAM, "total"}
+    people = progress_rows(html, "facilitator")
+    assert set(people) == {str(user_id("fas.diwek")), str(user_id("fas.wonosalam")), dua}
+    # fas.dua's draft is in the other supervisor's kecamatan: neither it nor that kecamatan shows here
+    assert people[dua] == ["Fas.Dua", "Wonosalam", str(count(WONOSALAM) - 1), "0", "0", "0", "0"]
+    assert progress_rows(html, "area")["total"][2] == "1"  # c5's draft only
+    auth.login("supervisor.lain")
+    html = client.get("/progress/").get_data(as_text=True)
+    name = db.session.get(District, "35.17.01").name
+    assert progress_rows(html, "area") == {"35.17.01": [name, str(elsewhere), str(elsewhere - 1), "1", "0", "0", "0"],
+                                           "total": [str(elsewhere), str(elsewhere - 1), "1", "0", "0", "0"]}
+    assert progress_rows(html, "facilitator") == {dua: ["Fas.Dua", name, str(elsewhere - 1), "1", "0", "0", "0"]}
+    assert "Fas.Diwek" not in html and "Diwek" not in html
+    assert client.get(f"/progress/?area={DIWEK}").status_code == 404
+    auth.login("fas.diwek")
+    assert client.get("/progress/").status_code == 403
+
 
 # --- The arithmetic, without a database ----------------------------------------------------------
 
@@ -397,3 +478,19 @@ def test_rollup_arithmetic():
     assert weakest_sections([], ["A"], 2) == () and rollup(0, [], LEVELS, ["A"]).coverage == 0
     assert [t for t, _, _ in topics_by_weakness([l.current for l in latest.values()], [("x", ["B"]), ("y", ["A"])],
                                                 ["A", "B"])] == ["y", "x"]
+
+
+def test_progress_arithmetic():
+    """Each visit counts for its facilitator in its state; a facilitator's unvisited are their kecamatan's,
+    shared with whoever else covers it."""
+    rows = [("k1", None, UNVISITED, 5), ("k1", 7, DRAFT, 2), ("k1", 8, APPROVED, 1), ("k2", None, UNVISITED, 3),
+            ("k2", 8, SUBMITTED, 1), ("k2", 8, RETURNED, 2), ("k3", None, UNVISITED, 4)]
+    counted = progress(rows, {7: ["k1"], 8: ["k1", "k2"], 9: ["k3"]})
+    assert [counted.of_area("k1")[state] for state in STATES] == [5, 2, 0, 0, 1]
+    assert counted.of_area("k1").cooperatives == 8 and counted.of_area("k9").cooperatives == 0
+    assert [counted.total[state] for state in STATES] == [12, 2, 1, 2, 1] and counted.total.cooperatives == 18
+    assert [counted.by_facilitator[7][state] for state in STATES] == [5, 2, 0, 0, 0]
+    assert [counted.by_facilitator[8][state] for state in STATES] == [8, 0, 1, 2, 1]
+    assert [counted.by_facilitator[9][state] for state in STATES] == [4, 0, 0, 0, 0]
+    unassigned = progress(rows, {}).by_facilitator  # whoever covers none of them: their visits, no unvisited
+    assert [unassigned[8][state] for state in STATES] == [0, 0, 1, 2, 1] and set(unassigned) == {7, 8}

@@ -4,12 +4,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, true
 
 from app.extensions import db
 from app.regions.models import District, Province, Regency
 from app.rollups import bp
 from app.instruments.models import current_version
+from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED
+from app.rollups.progress import UNVISITED
 from app.rollups.queries import cooperative_counts, counted, counted_scores
 from app.rollups.stats import latest_per_cooperative, rollup
 from app.i18n import today
@@ -18,6 +21,10 @@ from app.i18n import today
 # A level's colour, in the instrument's order of levels (lowest first), on pages and in XLSX files.
 LEVEL_COLOURS = ["#b3261e", "#e8710a", "#7cb342", "#146c2e", "#0b57d0", "#5f6368"]
 bp.add_app_template_global(LEVEL_COLOURS, "level_colours")
+# What a page says of a cooperative that no counted assessment scores: where its latest visit is.
+VISIT_LABELS = {UNVISITED: _l("Belum dikunjungi"), DRAFT: _l("Draf"), SUBMITTED: _l("Menunggu tinjauan"),
+                RETURNED: _l("Dikembalikan"), APPROVED: _l("Disetujui")}
+bp.add_app_template_global(VISIT_LABELS, "visit_labels")
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: its column is an SQL expression

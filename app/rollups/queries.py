@@ -4,12 +4,14 @@ from sqlalchemy.orm import aliased
 
 from app.access import joined_to_areas
 from app.assessments.models import Assessment, Event
-from app.assessments.workflow import APPROVED, SUBMITTED
-from app.auth.models import User
+from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED
+from app.auth.models import User, user_district
 from app.clock import end_of, today
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.regions.models import District
+from app.roles import FACILITATOR
+from app.rollups.progress import UNVISITED
 from app.rollups.stats import Scored
 
 
@@ -26,12 +28,7 @@ def latest_counted(where, as_of, timezone, include_submitted=False, sections=(),
     each of `sections` (codes).
     """
     states = (APPROVED, SUBMITTED) if include_submitted else (APPROVED,)
-    in_area = joined_to_areas(select(Cooperative.id)).where(*where)
-    if as_of >= today(timezone):  # nothing has happened after now
-        candidates = current_states(states, in_area)
-    else:
-        candidates = states_as_of(states, in_area, end_of(as_of, timezone))
-    candidates = candidates.subquery()
+    candidates = states_then(states, where, as_of, timezone).subquery()
     ranked = select(candidates.c.id, candidates.c.counted_at, func.row_number().over(
         partition_by=candidates.c.cooperative_id,
         order_by=(candidates.c.counted_at.desc(), candidates.c.visit_date.desc())).label("rank")).subquery()
@@ -45,11 +42,20 @@ def latest_counted(where, as_of, timezone, include_submitted=False, sections=(),
             .subquery())
 
 
+def states_then(states, where, as_of, timezone):
+    """The assessments of the cooperatives in `where` whose state at the end of `as_of` was one of `states`
+    (see current_states)."""
+    in_area = joined_to_areas(select(Cooperative.id)).where(*where)
+    if as_of >= today(timezone):  # nothing has happened after now
+        return current_states(states, in_area)
+    return states_as_of(states, in_area, end_of(as_of, timezone))
+
+
 def current_states(states, in_area):
     """The assessments of the cooperatives `in_area` whose status is one of `states`: id, cooperative_id,
-    visit_date, and counted_at, when they reached it."""
+    visit_date, counted_at, when they reached it, and state, the status."""
     return (select(Assessment.id, Assessment.cooperative_id, Assessment.visit_date,
-                   Assessment.status_at.label("counted_at"))
+                   Assessment.status_at.label("counted_at"), Assessment.status.label("state"))
             .where(Assessment.status.in_(states), Assessment.cooperative_id.in_(in_area)))
 
 
@@ -61,7 +67,8 @@ def states_as_of(states, in_area, end):
                    Event.target.is_not(None), Event.at < end)
             .group_by(Event.assessment_id).subquery())
     state = aliased(Event)
-    return (select(Assessment.id, Assessment.cooperative_id, Assessment.visit_date, state.at.label("counted_at"))
+    return (select(Assessment.id, Assessment.cooperative_id, Assessment.visit_date, state.at.label("counted_at"),
+                   state.target.label("state"))
             .join(last, last.c.assessment_id == Assessment.id).join(state, state.id == last.c.event_id)
             .where(state.target.in_(states)))
 
@@ -98,3 +105,46 @@ def approval_of(assessment_id, counted_at):
         .join(User, User.id == Assessment.facilitator_id).join(approver, approver.id == Event.user_id)
         .where(Event.assessment_id == assessment_id, Event.target == APPROVED, Event.at <= counted_at)
         .order_by(Event.at.desc(), Event.id.desc()).limit(1)).one_or_none()
+
+
+def latest_visits(where, as_of, timezone, area=District.code):
+    """A subquery: every cooperative in `where`, its `area` code, and its latest visit as of the end of
+    `as_of` (by visit date, then by when it reached its state): the visit's state then and its facilitator,
+    both NULL for a cooperative not visited by then."""
+    visits = states_then((DRAFT, SUBMITTED, RETURNED, APPROVED), where, as_of, timezone).subquery()
+    ranked = select(visits, func.row_number().over(
+        partition_by=visits.c.cooperative_id,
+        order_by=(visits.c.visit_date.desc(), visits.c.counted_at.desc(), visits.c.id)).label("rank")).subquery()
+    latest = select(ranked).where(ranked.c.rank == 1).subquery()
+    return (joined_to_areas(select(Cooperative.id.label("cooperative_id"), area.label("area"), latest.c.state,
+                                   Assessment.facilitator_id).select_from(Cooperative))
+            .outerjoin(latest, latest.c.cooperative_id == Cooperative.id)
+            .outerjoin(Assessment, Assessment.id == latest.c.id)
+            .where(*where).subquery())
+
+
+def visit_counts(where, timezone, area=District.code):
+    """[(area code, facilitator id or None, state or UNVISITED, number of cooperatives)]: the cooperatives in
+    `where` by the state of their latest visit today, per `area` column and the visit's facilitator."""
+    latest = latest_visits(where, today(timezone), timezone, area)
+    group = (latest.c.area, latest.c.facilitator_id, latest.c.state)
+    return [(code, facilitator, state or UNVISITED, n)
+            for code, facilitator, state, n in db.session.execute(select(*group, func.count()).group_by(*group))]
+
+
+def facilitators(where, visiting=()):
+    """{user id: (name, [(code, name) of their kecamatan in `where`])}: the active facilitators assigned to a
+    kecamatan in `where` (clauses on District and Regency), and the users `visiting` (ids), whose visits
+    there count, assigned there or not; by name."""
+    assigned = (select(User.id, User.name, District.code, District.name)
+                .join(user_district, user_district.c.user_id == User.id)
+                .join(District, District.code == user_district.c.district_code).join(District.regency)
+                .where(User.role == FACILITATOR, User.active, *where).order_by(District.name))
+    found = {}
+    for user, name, code, district in db.session.execute(assigned):
+        found.setdefault(user, (name, []))[1].append((code, district))
+    others = set(visiting) - set(found)
+    if others:
+        found.update((user, (name, [])) for user, name in db.session.execute(
+            select(User.id, User.name).where(User.id.in_(others))))
+    return dict(sorted(found.items(), key=lambda item: item[1][0].lower()))

@@ -1,6 +1,6 @@
-"""The regency dashboard, the kecamatan page and the printable readiness sheet."""
+"""The regency dashboard, the kecamatan page, fieldwork progress and the printable readiness sheet."""
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 
 from app.access import role_required, scope
 from app.cooperatives.models import Cooperative
@@ -9,10 +9,11 @@ from app.regions.models import District
 from app.rendering import render
 from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 from app.rollups import bp
-from app.rollups.asked import Asked, area_asked, area_rollups, instrument, latest_in
+from app.rollups.asked import DISTRICTS, Asked, area_asked, area_rollups, instrument, latest_in
 from app.instruments.scoring import level_bands, level_for, ready_from
-from app.rollups.queries import approval_of
-from app.rollups.stats import to_strengthen
+from app.rollups.progress import STATES, progress as tally
+from app.rollups.queries import approval_of, facilitators, visit_counts
+from app.rollups.stats import to_strengthen, weakest_sections
 from app.i18n import today
 
 SORTS = {
@@ -54,6 +55,21 @@ def district(code):
     cooperatives = db.session.scalars(area.cooperatives().where(District.code == code)).all()
     return render_template("rollups/district.html", district=kecamatan, cooperatives=cooperatives,
                            latest=latest_in(where, asked, current), asked=asked, instrument=current)
+
+
+@bp.get("/progress/")
+@role_required(ADMIN, SUPERVISOR)
+def progress():
+    """Fieldwork progress today, to plan visits: per area inside the one asked (?area=, as on the dashboard)
+    and, where those are kecamatan, per facilitator, the cooperatives not visited, in draft, waiting for
+    review, returned and approved."""
+    code = request.args.get("area") or None
+    place, where, tier, areas = area_asked(scope(), code)
+    rows = visit_counts(where, current_app.config["BABEL_DEFAULT_TIMEZONE"], tier.column)
+    people = facilitators(where, {row[1] for row in rows if row[1] is not None}) if tier is DISTRICTS else {}
+    covered = {user: [kecamatan for kecamatan, _ in places] for user, (_, places) in people.items()}
+    return render_template("rollups/progress.html", areas=areas, tier=tier, place=place, progress=tally(rows, covered),
+                           people=people, states=STATES)
 
 
 @bp.get("/sheet/<int:cooperative_id>")
