@@ -202,9 +202,31 @@ def test_kecamatan_page_with_change_and_heat_map(known, client, auth):
     start = html.index(f'<tr id="coop-{known["c1"]}">')
     c1 = cells(html[start:html.index("</tr>", start)])
     assert c1[1:] == ["90", "Siap", "+10", "95", "90", "85", "80", "90", "95", "90", "95"]
-    start = html.index(f'<tr id="coop-{known["c3"]}">')
-    assert cells(html[start:html.index("</tr>", start)])[1:4] == ["–", "Belum dinilai", "–"]
     assert '<td class="num heat heat-19">95</td>' in html  # 95 on the green end: hsl(114, ...) in app.css
+
+
+def coop_cells(html, cooperative_id):
+    start = html.index(f'<tr id="coop-{cooperative_id}"')
+    return cells(html[start:html.index("</tr>", start)])
+
+
+def test_kecamatan_page_says_where_each_visit_is(known, client, auth):
+    """A cooperative that no approved assessment scores shows its latest visit's state as of the date asked."""
+    auth.login("dinas")
+    html = client.get(f"/dashboard/{DIWEK}?as_of=2025-10-13").get_data(as_text=True)
+    assert coop_cells(html, known["c1"])[1:4] == ["80", "Siap", "–"]
+    assert coop_cells(html, known["c2"])[1:4] == ["–", "Menunggu tinjauan", "–"]
+    assert coop_cells(html, known["c3"])[1:4] == ["–", "Dikembalikan", "–"]  # reopened on 2 Oct
+    assert coop_cells(html, known["c5"])[1:4] == ["–", "Draf", "–"]
+    assert html.count(">Belum dikunjungi</td>") == count(DIWEK) - 4 and "Belum dinilai" not in html
+    before = client.get(f"/dashboard/{DIWEK}?as_of=2025-10-04").get_data(as_text=True)
+    assert coop_cells(before, known["c2"])[2] == "Belum dikunjungi" and coop_cells(before, known["c5"])[2] == \
+        "Belum dikunjungi"
+    earlier = client.get(f"/dashboard/{DIWEK}?as_of=2025-09-30").get_data(as_text=True)
+    assert coop_cells(earlier, known["c3"])[1:3] == ["20", "Belum Siap"]  # approved 1 Sep, not yet reopened
+    assert coop_cells(earlier, known["c1"])[1:3] == ["–", "Menunggu tinjauan"]  # submitted 20 Sep
+    counted = client.get(f"/dashboard/{DIWEK}?as_of=2025-10-13&submitted=1").get_data(as_text=True)
+    assert coop_cells(counted, known["c2"])[1:3] == ["40", "Kurang Siap"]
 
 
 def test_session_page_before_the_bimtek(known, client, auth):
@@ -214,6 +236,10 @@ def test_session_page_before_the_bimtek(known, client, auth):
     assert 'value="2025-10-13"' in html  # the state before the session
     start = html.index(f'<tr id="coop-{known["c1"]}">')
     assert cells(html[start:html.index("</tr>", start)])[2:] == ["80", "Siap"]
+    assert coop_cells(html, known["c2"])[2:] == ["–", "Menunggu tinjauan"]
+    assert coop_cells(html, known["c3"])[2:] == ["–", "Dikembalikan"]
+    assert coop_cells(html, known["c5"])[2:] == ["–", "Draf"]
+    assert coop_cells(html, cooperative(WONOSALAM, 1).id)[2:] == ["–", "Belum dikunjungi"]
     # section means over c1 and c4: A 80, B 70, C 60, D 50, E 82.5, F 77.5, G 67.5, H 72.5, so the topics
     # D,E → 66.25; A,C,G,H → 70; B,F → 73.75
     order = [html.index(f'id="topic-{code}"') for code in

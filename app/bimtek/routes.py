@@ -10,7 +10,7 @@ from app.extensions import db
 from app.regions.models import District
 from app.rendering import form_page
 from app.roles import ADMIN, SUPERVISOR
-from app.rollups.asked import Asked, instrument, latest_in
+from app.rollups.asked import Asked, instrument, latest_in, states_in
 from app.rollups.stats import topics_by_weakness
 
 FIELDS = ("title", "held_on", "venue", "notes")
@@ -61,6 +61,7 @@ def show(session_id):
     latest = latest_in(where, asked, current) if current else {}
     topics = [(topic, topic.sections) for topic in current.topics] if current else []
     return render_template("bimtek/show.html", session=session, asked=asked, instrument=current, latest=latest,
+                           states=states_in(where, asked) if current else {},
                            cooperatives=db.session.scalars(area.cooperatives().where(in_session)).all(),
                            topics=topics_by_weakness([l.current for l in latest.values()], topics,
                                                      current.section_codes) if current else [])

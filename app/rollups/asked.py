@@ -13,7 +13,7 @@ from app.rollups import bp
 from app.instruments.models import current_version
 from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED
 from app.rollups.progress import UNVISITED
-from app.rollups.queries import cooperative_counts, counted, counted_scores
+from app.rollups.queries import cooperative_counts, counted, counted_scores, visit_states
 from app.rollups.stats import latest_per_cooperative, rollup
 from app.i18n import today
 
@@ -96,6 +96,11 @@ def latest_in(where, asked, current):
     with their section scores by the `current` instrument's sections."""
     return latest_per_cooperative(counted(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
                                           asked.include_submitted, current.section_codes, keep=2))
+
+
+def states_in(where, asked):
+    """{cooperative id: the state of its latest visit, or UNVISITED} in `where`, as of the date asked."""
+    return visit_states(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def area_rollups(areas, tier, where, asked, current):

@@ -123,6 +123,14 @@ def latest_visits(where, as_of, timezone, area=District.code):
             .where(*where).subquery())
 
 
+def visit_states(where, as_of, timezone):
+    """{cooperative id: the state of its latest visit as of `as_of`, or UNVISITED} for the cooperatives in
+    `where`: what a page says of a cooperative no counted assessment scores."""
+    latest = latest_visits(where, as_of, timezone)
+    return {cooperative: state or UNVISITED
+            for cooperative, state in db.session.execute(select(latest.c.cooperative_id, latest.c.state))}
+
+
 def visit_counts(where, timezone, area=District.code):
     """[(area code, facilitator id or None, state or UNVISITED, number of cooperatives)]: the cooperatives in
     `where` by the state of their latest visit today, per `area` column and the visit's facilitator."""

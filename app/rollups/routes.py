@@ -9,7 +9,7 @@ from app.regions.models import District
 from app.rendering import render
 from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 from app.rollups import bp
-from app.rollups.asked import DISTRICTS, Asked, area_asked, area_rollups, instrument, latest_in
+from app.rollups.asked import DISTRICTS, Asked, area_asked, area_rollups, instrument, latest_in, states_in
 from app.instruments.scoring import level_bands, level_for, ready_from
 from app.rollups.progress import STATES, progress as tally
 from app.rollups.queries import approval_of, facilitators, visit_counts
@@ -54,7 +54,8 @@ def district(code):
     asked, where = Asked.from_request(), [area.district_clause(), District.code == code]
     cooperatives = db.session.scalars(area.cooperatives().where(District.code == code)).all()
     return render_template("rollups/district.html", district=kecamatan, cooperatives=cooperatives,
-                           latest=latest_in(where, asked, current), asked=asked, instrument=current)
+                           latest=latest_in(where, asked, current), states=states_in(where, asked), asked=asked,
+                           instrument=current)
 
 
 @bp.get("/progress/")
