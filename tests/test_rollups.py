@@ -108,7 +108,14 @@ def row(html, district):
 
 
 def cells(fragment):
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", fragment, re.S)]
+    return [" ".join(re.sub(r"<[^>]+>", "", c).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", fragment, re.S)]
+
+
+def level_counts(fragment):
+    """{level: count} as a level bar's text says them (the first bar in `fragment`)."""
+    counts = fragment[fragment.index('<ul class="level-counts">'):]
+    counts = counts[:counts.index("</ul>")]
+    return {label.strip(): n for label, n in re.findall(r"</span>([^<]+)<b>([^<]+)</b>", counts)}
 
 
 def test_dashboard_numbers_before_the_bimtek(known, client, auth):
@@ -117,14 +124,17 @@ def test_dashboard_numbers_before_the_bimtek(known, client, auth):
     diwek = cells(row(html, DIWEK))
     # c1's first approval (80) counts; c2 is only submitted; c3 was reopened on 2 Oct
     assert diwek[:6] == ["Diwek", str(count(DIWEK)), "1", pct(1, count(DIWEK)), "80", "80"]
-    assert diwek[7] == "D, C"  # c1's weakest sections: D 60, C 70
+    assert diwek[7] == "D. Pengurus; C. Keanggotaan"  # c1's weakest sections: D 60, C 70
+    assert level_counts(row(html, DIWEK)) == {"Belum Siap": "0", "Kurang Siap": "0", "Cukup Siap": "0", "Siap": "1"}
     wonosalam = cells(row(html, WONOSALAM))
     assert wonosalam[2:6] == ["1", pct(1, count(WONOSALAM)), "60", "60"]
+    assert level_counts(row(html, WONOSALAM))["Cukup Siap"] == "1"
     assert "<title>Siap: 1</title>" in row(html, DIWEK) and "<title>Cukup Siap: 1</title>" in row(html, WONOSALAM)
     footer = html[html.index('<tr id="row-total">'):]
     total = cells(footer)
-    assert total[:5] == ["306", "2", pct(2, 306), "70", "70"] and total[6] == "D, C"  # D (60+40)/2, C (70+50)/2
-    assert "<title>Siap: 1</title>" in footer and "<title>Cukup Siap: 1</title>" in footer
+    assert total[:5] == ["306", "2", pct(2, 306), "70", "70"]
+    assert total[6] == "D. Pengurus; C. Keanggotaan"  # D (60+40)/2, C (70+50)/2
+    assert level_counts(footer) == {"Belum Siap": "0", "Kurang Siap": "0", "Cukup Siap": "1", "Siap": "1"}
 
 
 def test_submitted_ones_count_only_when_asked_and_later_approvals_only_later(known, client, auth):
@@ -202,7 +212,8 @@ def test_kecamatan_page_with_change_and_heat_map(known, client, auth):
     start = html.index(f'<tr id="coop-{known["c1"]}">')
     c1 = cells(html[start:html.index("</tr>", start)])
     assert c1[1:] == ["90", "Siap", "+10", "95", "90", "85", "80", "90", "95", "90", "95"]
-    assert '<td class="num heat heat-19">95</td>' in html  # 95 on the green end: hsl(114, ...) in app.css
+    # 95 reaches Siap, the fourth level: its colour, and the section's code as the cell's caption on a phone
+    assert '<td class="num heat lv-3" data-label="A">95</td>' in html
 
 
 def coop_cells(html, cooperative_id):
@@ -211,7 +222,8 @@ def coop_cells(html, cooperative_id):
 
 
 def test_kecamatan_page_says_where_each_visit_is(known, client, auth):
-    """A cooperative that no approved assessment scores shows its latest visit's state as of the date asked."""
+    """A cooperative that no approved assessment scores shows its latest visit's state as of the date asked;
+    the heat-map's colours are the levels' and its legend says their names and score ranges."""
     auth.login("dinas")
     html = client.get(f"/dashboard/{DIWEK}?as_of=2025-10-13").get_data(as_text=True)
     assert coop_cells(html, known["c1"])[1:4] == ["80", "Siap", "–"]
@@ -219,6 +231,14 @@ def test_kecamatan_page_says_where_each_visit_is(known, client, auth):
     assert coop_cells(html, known["c3"])[1:4] == ["–", "Dikembalikan", "–"]  # reopened on 2 Oct
     assert coop_cells(html, known["c5"])[1:4] == ["–", "Draf", "–"]
     assert html.count(">Belum dikunjungi</td>") == count(DIWEK) - 4 and "Belum dinilai" not in html
+    # c1's first approval: A 90 and B 80 reach Siap (76-100), C 70 and D 60 only Cukup Siap (51-75,9)
+    c1 = html[html.index(f'<tr id="coop-{known["c1"]}"'):]
+    assert '<td class="num heat lv-3" data-label="B">80</td>' in c1
+    assert '<td class="num heat lv-2" data-label="C">70</td>' in c1
+    start = html.index('<div class="legend">')
+    legend = re.sub(r"<[^>]+>", " ", html[start:html.index("</ul>", start)]).split()
+    assert " ".join(legend[-11:]) == "Belum Siap 0–25,9 Kurang Siap 26–50,9 Cukup Siap 51–75,9 Siap 76–100"
+    assert "<b>D</b> Pengurus</li>" in html  # the sections named, not only their codes
     before = client.get(f"/dashboard/{DIWEK}?as_of=2025-10-04").get_data(as_text=True)
     assert coop_cells(before, known["c2"])[2] == "Belum dikunjungi" and coop_cells(before, known["c5"])[2] == \
         "Belum dikunjungi"
@@ -287,7 +307,7 @@ def test_xlsx_export_of_the_session(known, client, auth):
     scored_rows = [r for r in diwek[1:] if r[6] is not None]
     assert len(scored_rows) == 1 and scored_rows[0][6:8] == [80, "Siap"]
     level_cell = next(r for r in book["Diwek"].iter_rows(min_row=2) if r[6].value is not None)[7]
-    assert level_cell.fill.fgColor.rgb.endswith("146C2E")
+    assert level_cell.fill.fgColor.rgb.endswith("01214A")  # Siap: the darkest of the four blues
 
 
 def width(sheet, letter):
@@ -416,6 +436,44 @@ def test_bimtek_form_ticks_the_stored_kecamatan_and_asks_for_one_on_the_server(a
     assert 'value="Bimtek tanpa kecamatan"' in html  # the form comes back as it was sent
     session = db.session.get(BimtekSession, session_id, populate_existing=True)
     assert (session.title, session.district_codes) == ("Bimtek Diwek Wonosalam", [DIWEK, WONOSALAM])
+
+def contrast(one, other):
+    """WCAG's contrast ratio of two #rrggbb colours."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_pages_and_files_colour_the_levels_alike_and_readably():
+    """app.css's level colours are LEVEL_COLOURS (XLSX files'), each darker than the one before (told apart by
+    lightness, not hue) and under white text, as heat-map cells and XLSX level cells have it, at 4.5:1 or more."""
+    from app import ROOT
+    from app.rollups.asked import LEVEL_COLOURS
+    css = (ROOT / "app" / "static" / "app.css").read_text()
+    assert re.findall(r"\.lv-\d \{ --lv: (#[0-9a-f]{6}); \}", css) == LEVEL_COLOURS
+    white = [contrast(colour, "#ffffff") for colour in LEVEL_COLOURS]
+    assert white == sorted(white) and white[0] >= 4.5
+    assert all(contrast(a, b) >= 1.3 for a, b in zip(LEVEL_COLOURS[:4], LEVEL_COLOURS[1:4]))
+
+
+def test_level_bars_say_their_counts_in_the_users_language(app):
+    from flask import render_template_string, session
+    from flask_babel import refresh
+    page = '{% from "rollups/_charts.html" import level_bar %}{{ level_bar(counts, instrument) }}'
+    counts = {"belum-siap": 1234, "kurang-siap": 0, "cukup-siap": 56, "siap": 7}
+    with app.test_request_context("/"):
+        indonesian = render_template_string(page, counts=counts, instrument=INSTRUMENT)
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        refresh()  # the locale is kept for the app context the test holds
+        english = render_template_string(page, counts=counts, instrument=INSTRUMENT)
+    assert level_counts(indonesian) == {"Belum Siap": "1.234", "Kurang Siap": "0", "Cukup Siap": "56", "Siap": "7"}
+    assert "<title>Belum Siap: 1.234</title>" in indonesian and 'class="lv-2"' in indonesian
+    assert level_counts(english) == {"Not ready": "1,234", "Barely ready": "0", "Fairly ready": "56", "Ready": "7"}
+
 
 # --- Fieldwork progress -----------------------------------------------------------------------------
 

@@ -12,15 +12,19 @@ from app.regions.models import District, Province, Regency
 from app.rollups import bp
 from app.instruments.models import current_version
 from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED
+from app.instruments.scoring import level_for
 from app.rollups.progress import UNVISITED
 from app.rollups.queries import cooperative_counts, counted, counted_scores, visit_states
 from app.rollups.stats import latest_per_cooperative, rollup
 from app.i18n import today
 
 
-# A level's colour, in the instrument's order of levels (lowest first), on pages and in XLSX files.
-LEVEL_COLOURS = ["#b3261e", "#e8710a", "#7cb342", "#146c2e", "#0b57d0", "#5f6368"]
+# A level's colour, in the instrument's order of levels (lowest first), in XLSX files; pages draw the same
+# ones from app.css (.lv-0 ...). One blue, darker as readiness rises: told apart by lightness, so by
+# colour-blind eyes too, and dark enough for white text on each.
+LEVEL_COLOURS = ["#5070bb", "#2b539b", "#043875", "#01214a", "#001534", "#010924"]
 bp.add_app_template_global(LEVEL_COLOURS, "level_colours")
+bp.add_app_template_global(level_for, "level_for")
 # What a page says of a cooperative that no counted assessment scores: where its latest visit is.
 VISIT_LABELS = {UNVISITED: _l("Belum dikunjungi"), DRAFT: _l("Draf"), SUBMITTED: _l("Menunggu tinjauan"),
                 RETURNED: _l("Dikembalikan"), APPROVED: _l("Disetujui")}
