@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, or_, select
 
 from app.assessments.models import APPROVED, EDITABLE, STATUSES, SUBMITTED, Assessment
+from app.assessments.workflow import UNVISITED
 from app.auth.models import User
 from app.cooperatives.models import Cooperative
 from app.extensions import db
@@ -13,7 +14,7 @@ from app.instruments.definition import Text
 from app.instruments.models import InstrumentVersion, instrument_of
 
 # A visit is named by its latest assessment's status; a submitted one is, for the cooperative, waiting.
-VISIT_LABELS = {None: _l("Belum dikunjungi"), **STATUSES, SUBMITTED: _l("Menunggu tinjauan")}
+VISIT_LABELS = {UNVISITED: _l("Belum dikunjungi"), **STATUSES, SUBMITTED: _l("Menunggu tinjauan")}
 SCORED = (SUBMITTED, APPROVED)  # the states whose stored total counts as the cooperative's last score
 
 
@@ -30,7 +31,7 @@ class Visit:
 
     @property
     def label(self):
-        return VISIT_LABELS[self.status]
+        return VISIT_LABELS[self.status or UNVISITED]
 
 
 def visits(scope, cooperative_ids, user_id):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 
 DRAFT, SUBMITTED, RETURNED, APPROVED = "draft", "submitted", "returned", "approved"
+UNVISITED = "unvisited"  # where a cooperative no visit has reached yet stands
 OWNER = "owner"  # the facilitator who started the assessment
 
 

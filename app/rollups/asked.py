@@ -4,16 +4,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, current_app, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, true
 
 from app.extensions import db
 from app.regions.models import District, Province, Regency
 from app.rollups import bp
 from app.instruments.models import current_version
-from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED
 from app.instruments.scoring import level_for
-from app.rollups.progress import UNVISITED
 from app.rollups.queries import cooperative_counts, counted, counted_scores, visit_states
 from app.rollups.stats import latest_per_cooperative, rollup
 from app.i18n import today
@@ -25,10 +22,6 @@ from app.i18n import today
 LEVEL_COLOURS = ["#5070bb", "#2b539b", "#043875", "#01214a", "#001534", "#010924"]
 bp.add_app_template_global(LEVEL_COLOURS, "level_colours")
 bp.add_app_template_global(level_for, "level_for")
-# What a page says of a cooperative that no counted assessment scores: where its latest visit is.
-VISIT_LABELS = {UNVISITED: _l("Belum dikunjungi"), DRAFT: _l("Draf"), SUBMITTED: _l("Menunggu tinjauan"),
-                RETURNED: _l("Dikembalikan"), APPROVED: _l("Disetujui")}
-bp.add_app_template_global(VISIT_LABELS, "visit_labels")
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: its column is an SQL expression

@@ -7,9 +7,8 @@ visited again this week counts as its new visit's draft.
 from collections import Counter
 from dataclasses import dataclass, field
 
-from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED
+from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED, UNVISITED
 
-UNVISITED = "unvisited"  # no visit yet
 STATES = (UNVISITED, DRAFT, SUBMITTED, RETURNED, APPROVED)  # in the order the work goes
 
 

@@ -11,7 +11,7 @@ from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.regions.models import District
 from app.roles import FACILITATOR
-from app.rollups.progress import UNVISITED
+from app.assessments.workflow import UNVISITED
 from app.rollups.stats import Scored
 
 

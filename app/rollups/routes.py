@@ -13,7 +13,7 @@ from app.rollups.asked import DISTRICTS, Asked, area_asked, area_rollups, instru
 from app.instruments.scoring import level_bands, level_for, ready_from
 from app.rollups.progress import STATES, progress as tally
 from app.rollups.queries import approval_of, facilitators, visit_counts
-from app.rollups.stats import to_strengthen, weakest_sections
+from app.rollups.stats import to_strengthen
 from app.i18n import today
 
 SORTS = {
