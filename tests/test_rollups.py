@@ -338,7 +338,7 @@ def test_xlsx_headers_read_dates_are_dates_and_section_scores_are_coloured(known
     assert all("yyyy" in cell.number_format for cell in c1[4:6])
     # c1's sections 90, 80, 70, 60, 85, 95, 75, 85: Siap from 76, Cukup Siap below; white on the level's colour
     fills = [(cell.value, cell.fill.fgColor.rgb[-6:], cell.font.color.rgb[-6:]) for cell in c1[8:]]
-    siap, cukup = "146C2E", "7CB342"
+    siap, cukup = "01214A", "043875"
     assert fills == [(90, siap, "FFFFFF"), (80, siap, "FFFFFF"), (70, cukup, "FFFFFF"), (60, cukup, "FFFFFF"),
                      (85, siap, "FFFFFF"), (95, siap, "FFFFFF"), (75, cukup, "FFFFFF"), (85, siap, "FFFFFF")]
     assert c1[7].value == "Siap" and c1[7].fill.fgColor.rgb.endswith(siap)
