@@ -11,10 +11,11 @@ ONE_LINE = 56  # px: the header's 44 px touch targets and its padding, and no se
 # Each role's menu, and the heading of the page each link opens.
 MENUS = {
     "fas.diwek": [("Kunjungan saya", "/assessments/"), ("Koperasi", "/cooperatives/")],
-    "supervisor": [("Tinjauan", "/reviews/"), ("Kesiapan", "/dashboard/"), ("Bimtek", "/bimtek/"),
-                   ("Koperasi", "/cooperatives/")],
-    "dinas": [("Tinjauan", "/reviews/"), ("Kesiapan", "/dashboard/"), ("Bimtek", "/bimtek/"),
-              ("Koperasi", "/cooperatives/"), ("Instrumen", "/instruments/"), ("Pengguna", "/users/")],
+    "supervisor": [("Tinjauan", "/reviews/"), ("Kesiapan", "/dashboard/"),
+                   ("Kemajuan kunjungan", "/progress/"), ("Bimtek", "/bimtek/"), ("Koperasi", "/cooperatives/")],
+    "dinas": [("Tinjauan", "/reviews/"), ("Kesiapan", "/dashboard/"),
+              ("Kemajuan kunjungan", "/progress/"), ("Bimtek", "/bimtek/"), ("Koperasi", "/cooperatives/"),
+              ("Instrumen", "/instruments/"), ("Pengguna", "/users/")],
 }
 
 
