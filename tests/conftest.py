@@ -15,8 +15,9 @@ from app.extensions import db
 from app.instruments.models import publish
 from app.regions.files import read_regions
 from tests.pgserver import PostgresServer
-from tests.support import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, JOMBANG, PHONE_TIMEZONE, REGIONS_DIR,
-                           SOURCE, Auth, Field, IsolatedClient, add_jombang, make_app, migrate)
+from tests.support import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, INSTRUMENT, JOMBANG, OUT_OF_SIGNAL, PHONE_TIMEZONE,
+                           REGIONS_DIR, SOURCE, Auth, Field, IsolatedClient, PhoneNetwork, add_jombang, make_app,
+                           migrate)
 
 _db_numbers = itertools.count()
 
@@ -154,11 +155,12 @@ def live_server(tmp_path, sqlite_jombang):
     path = tmp_path / "live.sqlite3"
     shutil.copy(sqlite_jombang, path)
     app = make_app(f"sqlite:///{path}")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PhoneNetwork)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.app, server.url = app, f"http://127.0.0.1:{server.server_port}"
     yield server
+    OUT_OF_SIGNAL.clear()
     server.shutdown()
     with app.app_context():
         db.engine.dispose()

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
+from werkzeug.serving import WSGIRequestHandler
 
 from app import ROOT, create_app
 from app.assessments.models import Answer, Assessment
@@ -171,3 +172,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PHONE_TIMEZONE = "Asia/Jakarta"  # the browser tests' phone is in Jombang
+OUT_OF_SIGNAL = set()  # the session and remember cookies of the phones without signal (see no_signal)
+
+
+class PhoneNetwork(WSGIRequestHandler):
+    """The live server's side of a phone's signal: a request carrying the cookie of a phone without signal
+    is dropped unanswered (the browser sees a network error), whoever in the browser sent it."""
+
+    def parse_request(self):
+        if not super().parse_request():
+            return False
+        cookies = self.headers.get("Cookie", "")
+        if any(value in cookies for value in OUT_OF_SIGNAL):
+            self.close_connection = True
+            return False
+        return True

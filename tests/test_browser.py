@@ -12,7 +12,7 @@ from app.cooperatives.models import Cooperative
 from app.auth.models import User
 from app.extensions import db
 from app.regions.models import Village
-from tests.support import PASSWORD
+from tests.support import OUT_OF_SIGNAL, PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -326,14 +326,18 @@ def test_autosave_requests_are_sent_one_after_another(browser, browser_context_a
 
 
 def no_signal(page):
-    """Take the phone out of signal. Chromium's offline emulation does not always cover a page that a
-    service worker controls (microsoft/playwright#2311): a sync posted by a page just loaded reached
-    the server once. Every request that reaches the network is refused too, as it would be without signal."""
+    """Take the phone out of signal. Chromium's offline emulation and request routing do not always cover a
+    page that a service worker controls (microsoft/playwright#2311): syncs posted meanwhile reached the
+    server. So the live server also drops every request carrying this phone's cookies; another browser in
+    the test (a laptop) keeps its signal."""
     page.context.set_offline(True)
     page.context.route("**/*", disconnected)
+    OUT_OF_SIGNAL.update(cookie["value"] for cookie in page.context.cookies()
+                         if cookie["name"] in ("session", "remember_token"))
 
 
 def signal_back(page):
+    OUT_OF_SIGNAL.clear()
     page.context.unroute("**/*", disconnected)
     page.context.set_offline(False)
 
