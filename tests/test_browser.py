@@ -329,7 +329,8 @@ def no_signal(page):
     """Take the phone out of signal. Chromium's offline emulation and request routing do not always cover a
     page that a service worker controls (microsoft/playwright#2311): syncs posted meanwhile reached the
     server. So the live server also drops every request carrying this phone's cookies; another browser in
-    the test (a laptop) keeps its signal."""
+    the test (a laptop) keeps its signal, unless it too was remembered as the same user: Flask-Login's
+    remember cookie is the same on every device of a user."""
     page.context.set_offline(True)
     page.context.route("**/*", disconnected)
     OUT_OF_SIGNAL.update(cookie["value"] for cookie in page.context.cookies()
