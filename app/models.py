@@ -4,4 +4,6 @@ from app.auth.models import User, user_district  # noqa: F401
 from app.cooperatives.models import Cooperative, Officer  # noqa: F401
 from app.instruments.models import InstrumentInUse, InstrumentVersion  # noqa: F401
 from app.assessments.models import Answer, Assessment, Event, Photo, SectionNote  # noqa: F401
-from app.bimtek.models import BimtekSession, bimtek_district  # noqa: F401
+from app.bimtek.models import (Attendance, BimtekSession, Participant, Person, TestAnswer, TestQuestion,  # noqa: F401
+                               bimtek_district)
+from app.followup.models import FollowupAction  # noqa: F401

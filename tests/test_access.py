@@ -69,6 +69,11 @@ FILL = {
     "fmt": lambda area: "csv",
     "filename": lambda area: "app.css",
     "action": lambda area: "approve",
+    "participant_id": lambda area: area.participant,
+    "question_id": lambda area: area.question,
+    "action_id": lambda area: area.action,
+    "day": lambda area: 1,
+    "phase": lambda area: "pre",
 }
 state = lambda name: (lambda area: area.assessments[name])  # noqa: E731
 district = lambda area: area.district  # noqa: E731

@@ -68,7 +68,9 @@ CHANGES = {
     "/users/<int:user_id>/edit": Change("admin", data=USER_FORM),
 }
 FILL = {"assessment_id": draft, "photo_id": lambda area: area.photo, "cooperative_id": lambda area: area.cooperative,
-        "session_id": lambda area: area.session, "user_id": lambda area: area.facilitator}
+        "session_id": lambda area: area.session, "user_id": lambda area: area.facilitator,
+        "participant_id": lambda area: area.participant, "question_id": lambda area: area.question,
+        "action_id": lambda area: area.action, "day": lambda area: 1, "phase": lambda area: "pre"}
 
 # (label, where the token goes, which token, language of the session); None: the request is sent without one.
 REFUSED = [("no token", None, None, "id"), ("forged token in the form", "form", "forged", "id"),

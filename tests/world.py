@@ -20,10 +20,11 @@ from sqlalchemy import event, select
 from app.assessments.photos import process_photo
 from app.assessments.service import parse_answer, save_answer, save_note, start, store_photo, transition
 from app.auth.models import User
-from app.bimtek.models import BimtekSession
+from app.bimtek.models import Attendance, BimtekSession, Participant, Person, TestAnswer, TestQuestion
 from app.cooperatives.models import Cooperative, Officer
 from app.cooperatives.seed import seed_cooperatives
 from app.extensions import db
+from app.followup.models import FollowupAction
 from app.instruments.models import publish
 from app.regions.files import read_regions
 from app.regions.models import District, Village
@@ -56,6 +57,9 @@ class Area:
     session: int = 0
     shared_session: int = 0  # the Bimtek covering Diwek and Wonosalam
     facilitator: int = 0
+    participant: int = 0  # the first cooperative's ketua at the area's own session, present on day 1
+    question: int = 0  # the session's test question, answered in the pre-test
+    action: int = 0  # the first cooperative's follow-up action after the session
 
 
 def jpeg():
@@ -115,13 +119,35 @@ def build_area(area, version, photo_folder):
         if state == "approved":
             transition(visit, "approve", supervisor, visit.version, f"Disetujui {tag}")
         ids.assessments[state] = visit.id
-    session = BimtekSession(title=f"Bimtek {tag}", held_on=date(2025, 10, 14), venue=f"Balai {tag}",
-                            notes=f"Catatan Bimtek {tag}", regency_code=district[:5],
+    session = BimtekSession(title=f"Bimtek {tag}", held_on=date(2025, 10, 14), ends_on=date(2025, 10, 15),
+                            venue=f"Balai {tag}", notes=f"Catatan Bimtek {tag}", regency_code=district[:5],
                             districts=[db.session.get(District, district)])
     db.session.add(session)
     db.session.commit()
     ids.session = session.id
+    build_training(ids, session, cooperatives[0], tag)
     return ids
+
+
+def build_training(ids, session, cooperative, tag):
+    """The area's session: its ketua registered, present on day 1, a test question answered in the pre-test,
+    scores, and a follow-up action owned by the ketua."""
+    ketua = cooperative.officers[0]
+    person = Person(cooperative=cooperative, officer=ketua, name=ketua.name, position=ketua.role, phone=ketua.phone)
+    participant = Participant(session=session, person=person, cooperative=cooperative, position=ketua.role,
+                              pre_score=40, post_score=70)
+    question = TestQuestion(session=session, number=1, topic_code="tugas-pengurus-pengawas",
+                            text=f"Soal {tag}: siapa yang mengawasi pengurus?", options=["Pengawas", "Anggota"],
+                            answer=0)
+    db.session.add_all([person, participant, question])
+    db.session.flush()
+    db.session.add_all([Attendance(participant_id=participant.id, day=session.held_on, present=True),
+                        TestAnswer(participant_id=participant.id, question_id=question.id, phase="pre", choice=1)])
+    action = FollowupAction(session=session, cooperative=cooperative, section_code="D", question_code="D1",
+                            text=f"Lengkapi pengurus {tag}", owner=ketua, due_on=date(2026, 1, 14))
+    db.session.add(action)
+    db.session.commit()
+    ids.participant, ids.question, ids.action = participant.id, question.id, action.id
 
 
 ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

@@ -13,7 +13,7 @@ from app.roles import ADMIN, SUPERVISOR
 from app.rollups.asked import Asked, instrument, latest_in, states_in
 from app.rollups.stats import topics_by_weakness
 
-FIELDS = ("title", "held_on", "venue", "notes")
+FIELDS = ("title", "held_on", "ends_on", "venue", "notes")
 
 
 def sessions():
