@@ -397,3 +397,11 @@ def test_attendance_taken_without_signal_waits_in_the_outbox_and_is_sent_when_th
     with live_server.app.app_context():
         assert eventually(page, lambda: len(marked()) == 2)
         assert marked() == {(training.ketua, date(2025, 10, 14)): True, (training.sekretaris, date(2025, 10, 14)): True}
+
+
+def test_the_attendance_page_speaks_english_too(client, auth, training):
+    auth.login("dinas")
+    client.post("/language/en", headers={"X-CSRFToken": auth.token(page_of(training))})
+    page = text_of(client.get(page_of(training, 2)))
+    assert "Attendance, day 2" in page and "0 of 3 present" in page and "October 15, 2025" in page
+    assert "Absent" in page and "Download the attendance list (Excel)" in page
