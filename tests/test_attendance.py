@@ -394,9 +394,28 @@ def test_attendance_taken_without_signal_waits_in_the_outbox_and_is_sent_when_th
     expect(page.locator("#outbox")).to_be_hidden()
     assert page.evaluate(OUTBOX_SIZE) == 0
     shot(page, "sent")
-    with live_server.app.app_context():
-        assert eventually(page, lambda: len(marked()) == 2)
+    with live_server.app.app_context():  # acknowledged only once committed
         assert marked() == {(training.ketua, date(2025, 10, 14)): True, (training.sekretaris, date(2025, 10, 14)): True}
+
+    # The kept page is fetched again once the taps are acknowledged: offline again, it shows them as sent.
+    assert eventually(page, lambda: page.evaluate(KEPT_PAGE).count('aria-pressed="true"') == 2)
+    no_signal(page)
+    page.reload()
+    expect(page.locator(f"#p-{training.ketua} button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(f"#p-{training.ketua} .status")).to_have_text("")
+    expect(page.locator("#attendance-count")).to_have_text("Hadir 2 dari 3")
+    signal_back(page)
+
+
+KEPT_PAGE = """() => caches.keys().then(keys => Promise.all(keys.filter(key => key.startsWith("siapkop-pages-"))
+    .map(key => caches.open(key).then(cache => cache.match(location.href, {ignoreVary: true}))
+    .then(hit => hit ? hit.text() : "")))).then(texts => texts.join(""))"""
+
+
+def test_the_worker_keeps_the_attendance_script_for_offline_use(client):
+    script = client.get("/sw.js").get_data(as_text=True)
+    files = re.match(r'var VERSION = "[0-9a-f]{12}", FILES = (\[.*\]), OFFLINE', script).group(1)
+    assert re.search(r'"/static/attendance\.js\?v=[0-9a-f]{12}"', files)
 
 
 def test_the_attendance_page_speaks_english_too(client, auth, training):
