@@ -203,7 +203,8 @@ def sync(client, token, *ops, now=None):
 def test_the_dinas_sends_attendance_through_the_outbox_and_the_later_change_stands(client, auth, training):
     auth.login("dinas")
     token = auth.token(page_of(training))
-    results = sync(client, token, op(training, 1, training.ketua, True, NOW), op(training, 2, training.sekretaris, True, NOW + 10),
+    results = sync(client, token, op(training, 1, training.ketua, True, NOW),
+                   op(training, 2, training.sekretaris, True, NOW + 10),
                    op(training, 3, training.wonosalam, True, NOW, day=2))
     assert all(r["ok"] and r["applied"] for r in results.values())
     assert marked() == {(training.ketua, date(2025, 10, 14)): True, (training.sekretaris, date(2025, 10, 14)): True,
@@ -255,11 +256,20 @@ def test_a_supervisor_in_the_area_may_not_record_attendance(client, auth, traini
     assert response.status_code == 403 and marked() == {}
 
 
-def test_a_facilitator_s_attendance_op_is_refused_and_their_answers_still_go(client, auth, training):
+def test_a_facilitators_attendance_op_is_refused(client, auth, training):
     auth.login("fas.diwek")
     result = sync(client, auth.token("/assessments/"), op(training, 1, training.ketua, True, NOW))[1]
     assert (result["ok"], result["reason"]) == (False, "not_allowed")
     assert result["message"] == "Hanya Dinas yang dapat mencatat kehadiran." and marked() == {}
+
+
+def test_each_op_of_a_mixed_batch_is_judged_on_its_own(client, auth, training):
+    auth.login("dinas")
+    results = sync(client, auth.token(page_of(training)),
+                   {"seq": 1, "type": "note", "assessment": "8b5e2f2e-7a39-4a6e-9a53-2f0c2a5d6f10", "section": "A",
+                    "text": "x", "ts": NOW}, op(training, 2, training.ketua, True, NOW))
+    assert (results[1]["ok"], results[1]["reason"]) == (False, "not_allowed") and results[2]["applied"]
+    assert marked() == {(training.ketua, date(2025, 10, 14)): True}
 
 
 def test_attendance_sync_needs_the_csrf_token(client, auth, training):
