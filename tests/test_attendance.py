@@ -8,6 +8,8 @@ from datetime import date, datetime, timezone
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -270,6 +272,34 @@ def test_each_op_of_a_mixed_batch_is_judged_on_its_own(client, auth, training):
                     "text": "x", "ts": NOW}, op(training, 2, training.ketua, True, NOW))
     assert (results[1]["ok"], results[1]["reason"]) == (False, "not_allowed") and results[2]["applied"]
     assert marked() == {(training.ketua, date(2025, 10, 14)): True}
+
+
+ANY = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2 ** 70, 2 ** 70), st.floats(), st.text(max_size=8),
+                st.lists(st.integers(), max_size=2))
+
+
+def test_any_attendance_op_is_acknowledged_and_only_a_valid_one_is_stored(client, auth, training):
+    auth.login("dinas")
+    token = auth.token(page_of(training))
+    valid = {(training.ketua, 1), (training.ketua, 2), (training.sekretaris, 1), (training.wonosalam, 2)}
+
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(ops=st.lists(st.fixed_dictionaries({
+        "seq": st.one_of(st.integers(1, 50), ANY), "type": st.just("attendance"),
+        "session": st.one_of(st.sampled_from([training.session, training.foreign_session]), ANY),
+        "participant": st.one_of(st.sampled_from([training.ketua, training.elsewhere, training.foreign]), ANY),
+        "day": st.one_of(st.integers(-1, 4), ANY), "present": st.one_of(st.booleans(), ANY),
+        "ts": st.one_of(st.integers(0, 2 ** 53), ANY)}), max_size=3))
+    @example(ops=[op(training, 1, training.ketua, True, NOW)])
+    def run(ops):
+        response = client.post("/assessments/sync", json={"ops": ops}, headers={"X-CSRFToken": token})
+        assert response.status_code == 200 and len(response.get_json()["results"]) == len(ops)
+        days = {date(2025, 10, 14): 1, date(2025, 10, 15): 2}
+        assert {(participant, days[day]) for participant, day in marked()} <= valid
+        db.session.rollback()  # the next example reads the server's commits afresh
+
+    run()
+    assert (training.ketua, date(2025, 10, 14)) in marked()  # the valid example was stored
 
 
 def test_attendance_sync_needs_the_csrf_token(client, auth, training):
