@@ -414,8 +414,15 @@ def test_attendance_taken_without_signal_waits_in_the_outbox_and_is_sent_when_th
         page.locator(f"#p-{participant} button").click()
         expect(page.locator(f"#p-{participant} .status")).to_have_text("Menunggu dikirim")
         expect(page.locator(f"#p-{participant} button")).to_have_attribute("aria-pressed", "true")
+    second = page.locator(f"#p-{training.sekretaris} button")
+    second.click()  # a slip, taken back: the later tap replaces the earlier one in the outbox
+    expect(second).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#attendance-count")).to_have_text("Hadir 1 dari 3")
+    second.click()
+    expect(second).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#attendance-count")).to_have_text("Hadir 2 dari 3")
     expect(page.locator("#outbox")).to_have_text("2 perubahan belum terkirim" + HINT)
+    assert eventually(page, lambda: page.evaluate(OUTBOX_SIZE) == 2)
     shot(page, "waiting")
     with live_server.app.app_context():
         assert marked() == {}

@@ -168,10 +168,10 @@
 
     function sameTarget(a, b) {
       return a.type === b.type && a.user === b.user && a.assessment === b.assessment &&
-        a.question === b.question && a.section === b.section;
+        a.question === b.question && a.section === b.section && a.participant === b.participant && a.day === b.day;
     }
 
-    // Put a change in the outbox, replacing an older unsent change of the same answer or note.
+    // Put a change in the outbox, replacing an older unsent change of the same answer, note or attendance.
     function enqueue(op) {
       op.user = me();
       op.ts = op.ts || Date.now();
@@ -180,7 +180,7 @@
       unsent[op.seq] = op;
       writing = writing.then(function () {
         return outbox("readwrite", function (s) {
-          if (op.type === "answer" || op.type === "note") {
+          if (op.type === "answer" || op.type === "note" || op.type === "attendance") {
             s.openCursor().onsuccess = function (event) {
               var cursor = event.target.result;
               if (!cursor) return;
