@@ -143,7 +143,7 @@ ROUTES = {
         Case((LOGIN, Redirect("/assessments/*/sections/A"), 403, 403, 404, 403), "empty form: today's visit",
              data={"another": "y"}, method="POST")],
     "/assessments/prepare/<int:cooperative_id>": [Case((LOGIN, 200, 403, 403, 404, 403))],
-    "/assessments/sync": [Case((LOGIN, 200, 403, 403, 200, 403))],
+    "/assessments/sync": [Case((LOGIN, 200, 403, 200, 200, 403))],  # the Dinas sends attendance through it
 
     "/cooperatives/": [
         Case((LOGIN, 200, 200, 200, 200, 200)),
@@ -211,6 +211,23 @@ ROUTES = {
                                       Case((LOGIN, 403, 403, Redirect("/bimtek/*"), 403, 403),
                                            "empty form: saved as it is", method="POST")],
     "/bimtek/new": [Case(ADMIN_ONLY), Case(ADMIN_REFUSED, "empty form", method="POST")],
+    # Part A: attendance per day (supervisors read only) and the daftar hadir
+    "/bimtek/<int:session_id>/attendance/<int:day>": [
+        Case(HOME_REVIEWERS, shows=True),
+        Case(REVIEWERS, "shared", args={"session_id": lambda area: area.shared_session}),
+        Case((LOGIN, 403, 404, 404, 403, 404), "a day outside the session", args={"day": 3}),
+        Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN)],
+    "/bimtek/<int:session_id>/attendance/<int:day>/<int:participant_id>": [
+        Case((LOGIN, 403, 403, 422, 403, 403), "empty form", method="POST"),
+        Case((LOGIN, 403, 403, 422, 403, 403), "not registered", method="POST", data={"present": "1"},
+             args={"participant_id": lambda area: 10**6}),
+        Case((LOGIN, 403, 403, Redirect("/bimtek/*/attendance/1"), 403, 403), "present", method="POST",
+             data={"present": "1"}),
+        Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN, method="POST", data={"present": "1"})],
+    "/bimtek/<int:session_id>/attendance.xlsx": [
+        Case(HOME_REVIEWERS, shows=True),
+        Case(REVIEWERS, "shared", args={"session_id": lambda area: area.shared_session}),
+        Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN)],
 
     "/users/": [Case(ADMIN_ONLY, shows=True)],
     "/users/new": [Case(ADMIN_ONLY), Case(ADMIN_REFUSED, "empty form", method="POST")],

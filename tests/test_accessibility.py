@@ -65,10 +65,22 @@ def seed(live_server):
         session = BimtekSession(title="Bimtek Diwek", held_on=date(2025, 11, 3), venue="Pendopo Kecamatan",
                                 regency_code="35.17", districts=[db.session.get(District, DIWEK)])
         db.session.add(session)
+        attend(session, cukir)
         db.session.commit()
         return {"cukir": cukir.id, "submitted": submitted, "approved": approved, "returned": returned,
                 "draft": draft.id, "every_type_draft": every_type_draft.id, "default": default.id,
                 "every_type": every_type.id, "bimtek": session.id, "fas": facilitator.id}
+
+
+def attend(session, cooperative):
+    """Part A: two people of the cooperative registered for the session, one marked present on its day."""
+    from app.bimtek.models import Attendance, Participant, Person
+    for name, position, present in (("Slamet Riyadi", "pengurus:ketua", True), ("Sri Wahyuni", "Sekretaris", None)):
+        person = Person(cooperative=cooperative, name=name, position=position)
+        participant = Participant(session=session, person=person, cooperative=cooperative, position=position)
+        if present:
+            participant.attendance = [Attendance(day=session.held_on, present=True)]
+        db.session.add(participant)
 
 
 def refused_login(page):
@@ -99,6 +111,7 @@ def pages(ids):
             ("review-queue", "/reviews/", None),
             ("review", f"/reviews/{ids['submitted']}", None),
             ("review-approved", f"/reviews/{ids['approved']}", None),
+            ("bimtek-attendance-read-only", f"/bimtek/{ids['bimtek']}/attendance/1", None),
         ],
         "dinas": [
             ("dashboard", "/dashboard/", None),
@@ -107,6 +120,7 @@ def pages(ids):
             ("bimtek-list", "/bimtek/", None),
             ("bimtek-form", "/bimtek/new", None),
             ("bimtek-session", f"/bimtek/{ids['bimtek']}", None),
+            ("bimtek-attendance", f"/bimtek/{ids['bimtek']}/attendance/1", None),
             ("users", "/users/", None),
             ("user-form", f"/users/{ids['fas']}/edit", None),
             ("instruments", "/instruments/", None),

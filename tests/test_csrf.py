@@ -59,6 +59,8 @@ CHANGES = {
     "/language/<lang>": Change("facilitator", {"lang": "en"}),
     "/bimtek/new": Change("admin", data=SESSION_FORM),
     "/bimtek/<int:session_id>/edit": Change("admin", data=SESSION_FORM),
+    # Part A: a tap on the attendance page (without JavaScript), and the same through the outbox
+    "/bimtek/<int:session_id>/attendance/<int:day>/<int:participant_id>": Change("admin", data={"present": "0"}),
     "/cooperatives/<int:cooperative_id>/edit": Change("admin", data={"name": "Koperasi Desa Merah Putih Baru"}),
     "/reviews/<uuid:assessment_id>/<action>": Change(
         "supervisor", {"assessment_id": submitted, "action": "approve"},

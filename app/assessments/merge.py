@@ -8,6 +8,10 @@ and, for changes, the client's clock `ts` (milliseconds since 1970):
     {"seq": 8,  "type": "answer", "assessment": "<uuid>", "question": "A1", "value": "yes", "na": false, "ts": ...}
     {"seq": 9,  "type": "note",   "assessment": "<uuid>", "section": "A", "text": "...", "ts": ...}
     {"seq": 10, "type": "submit", "assessment": "<uuid>", "ts": ...}
+    {"seq": 11, "type": "attendance", "session": 4, "participant": 9, "day": 1, "present": true, "ts": ...}
+
+An attendance change names a Bimtek session, a participant and a day of the session (1 for the first); it
+has no assessment. It stands by the same clock rule as an answer (app/bimtek/presence.py).
 
 The rules:
 - Each operation is applied or refused on its own; a refused one comes back with its reason, the
@@ -28,9 +32,11 @@ from dataclasses import dataclass, field
 
 from app.inputs import MAX_ID, MAX_SEQ, MAX_STAMP, nested_within, storable, whole
 
-KINDS = ("start", "answer", "note", "submit")
-ORDER = {"start": 0, "answer": 1, "note": 1, "submit": 2}
+KINDS = ("start", "answer", "note", "submit", "attendance")
+ASSESSMENT_KINDS = KINDS[:4]  # the facilitator's; attendance is the Dinas's
+ORDER = {"start": 0, "answer": 1, "note": 1, "attendance": 1, "submit": 2}
 MAX_OPS = 500
+MAX_DAY = 366  # a session's day number, 1 for the first
 SKEW = 5 * 60 * 1000  # how far (ms) a phone's clock may be from the server's before its stamps are corrected
 
 
@@ -38,7 +44,7 @@ SKEW = 5 * 60 * 1000  # how far (ms) a phone's clock may be from the server's be
 class Op:
     seq: int
     type: str
-    assessment: uuid.UUID
+    assessment: uuid.UUID | None  # None for attendance
     ts: int = 0
     data: dict = field(default_factory=dict, compare=False)
 
@@ -91,10 +97,15 @@ def _op(item, client_now, server_now):
         return None
     if not nested_within(item) or not storable(item):
         return None
-    try:
-        assessment = uuid.UUID(str(item.get("assessment")))
-    except ValueError:
-        return None
+    if item["type"] == "attendance":
+        assessment = None
+        if not _attendance_fields(item):
+            return None
+    else:
+        try:
+            assessment = uuid.UUID(str(item.get("assessment")))
+        except ValueError:
+            return None
     ts = item.get("ts", 0)
     if not whole(ts, 0, MAX_STAMP):
         return None
@@ -115,3 +126,8 @@ def _start_fields(item):
             and (attendees is None or isinstance(attendees, list) and all(isinstance(a, str) for a in attendees))
             and all(item.get(key) is None or isinstance(item[key], (int, float)) and not isinstance(item[key], bool)
                     for key in ("latitude", "longitude", "accuracy_m")))
+
+
+def _attendance_fields(item):
+    return (whole(item.get("session"), 1, MAX_ID) and whole(item.get("participant"), 1, MAX_ID)
+            and whole(item.get("day"), 1, MAX_DAY) and isinstance(item.get("present"), bool))

@@ -1,4 +1,5 @@
-"""POST /assessments/sync: a device's outbox, applied by the rules in merge.py."""
+"""POST /assessments/sync: a device's outbox, applied by the rules in merge.py. The facilitator's changes of an
+assessment, and the Dinas's attendance at a Bimtek (app/bimtek/attendance.py), each only from its own role."""
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,17 +9,18 @@ from app.access import is_own, role_required, scope
 from app.assessments import bp
 from app.assessments.context import LOCKED, NOT_YOURS, refusal
 from app.assessments.forms import CONFLICT, ID_REFUSED, StartForm, answer_message
-from app.assessments.merge import read_batch
+from app.assessments.merge import ASSESSMENT_KINDS, read_batch
 from app.assessments.models import Assessment
 from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_answer, save_answer, save_note,
                                      server_stamp, start, transition)
 from app.assessments.workflow import SUBMITTED, NotAllowed
+from app.bimtek.attendance import NotMarked, record
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.inputs import MAX_DEPTH, nested_within
 from app.instruments.definition import AnswerError
 from app.instruments.models import InstrumentVersion
-from app.roles import FACILITATOR
+from app.roles import ADMIN, FACILITATOR
 
 
 class Refused(Exception):
@@ -26,7 +28,7 @@ class Refused(Exception):
 
 
 @bp.post("/sync")
-@role_required(FACILITATOR)
+@role_required(FACILITATOR, ADMIN)
 def sync():
     """Apply a batch of offline changes; acknowledge each operation, applied or refused with a reason."""
     payload = json_body()
@@ -37,6 +39,7 @@ def sync():
                for r in malformed]
     for op in ops:
         try:
+            allowed(op)
             results.append({"seq": op.seq, "ok": True, **APPLY[op.type](op)})
             db.session.commit()
         except Refused as refusal:
@@ -55,6 +58,14 @@ def json_body():
     except RecursionError:  # the parser itself recurses, and gives up at Python's limit
         return TOO_DEEP
     return payload if nested_within(payload) else TOO_DEEP
+
+
+def allowed(op):
+    """Refuse an operation that is not this role's: assessments are the facilitator's, attendance the Dinas's."""
+    if op.type in ASSESSMENT_KINDS and current_user.role != FACILITATOR:
+        raise Refused("not_allowed", _("Hanya pendamping yang dapat mengirim perubahan penilaian."))
+    if op.type == "attendance" and current_user.role != ADMIN:
+        raise Refused("not_allowed", _("Hanya Dinas yang dapat mencatat kehadiran."))
 
 
 def apply_start(op):
@@ -132,4 +143,16 @@ def own_draft(op):
     return assessment
 
 
-APPLY = {"start": apply_start, "answer": apply_answer, "note": apply_note, "submit": apply_submit}
+def apply_attendance(op):
+    """A tap on the attendance page: stored if it is the later change (presence.stands), refused if the person
+    is not registered for that session in the user's area or the day is not one of the session's."""
+    try:
+        applied, present = record(op.data["session"], op.data["participant"], op.data["day"], op.data["present"],
+                                  op.ts, current_user.id)
+    except NotMarked as refusal:
+        raise Refused(*refusal.args) from None
+    return {"applied": applied, "present": present}
+
+
+APPLY = {"start": apply_start, "answer": apply_answer, "note": apply_note, "submit": apply_submit,
+         "attendance": apply_attendance}

@@ -31,7 +31,7 @@ def language(lang):
 
 # --- Installable and offline: the web app manifest, the service worker, and the offline page ------
 
-STATIC_FILES = ("app.css", "htmx.min.js", "app.js")
+STATIC_FILES = ("app.css", "htmx.min.js", "app.js", "attendance.js")
 
 
 def static_version():

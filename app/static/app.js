@@ -168,10 +168,10 @@
 
     function sameTarget(a, b) {
       return a.type === b.type && a.user === b.user && a.assessment === b.assessment &&
-        a.question === b.question && a.section === b.section;
+        a.question === b.question && a.section === b.section && a.participant === b.participant && a.day === b.day;
     }
 
-    // Put a change in the outbox, replacing an older unsent change of the same answer or note.
+    // Put a change in the outbox, replacing an older unsent change of the same answer, note or attendance.
     function enqueue(op) {
       op.user = me();
       op.ts = op.ts || Date.now();
@@ -180,7 +180,7 @@
       unsent[op.seq] = op;
       writing = writing.then(function () {
         return outbox("readwrite", function (s) {
-          if (op.type === "answer" || op.type === "note") {
+          if (op.type === "answer" || op.type === "note" || op.type === "attendance") {
             s.openCursor().onsuccess = function (event) {
               var cursor = event.target.result;
               if (!cursor) return;
@@ -237,10 +237,11 @@
           lang = document.documentElement.lang, offline = navigator.onLine === false,
           answers = ops.filter(function (op) { return op.type === "answer"; }).length,
           photos = ops.filter(function (op) { return op.type === "photo"; }).length,
+          marks = ops.filter(function (op) { return op.type === "attendance"; }).length,
           sent = Number(localStorage.getItem("siapkop-sent-" + me()));
-        count.hidden = answers + photos === 0;
-        count.textContent = (photos ? count.dataset.photos : count.dataset.message)
-          .replace("{n}", answers.toLocaleString(lang)).replace("{p}", photos.toLocaleString(lang));
+        count.hidden = answers + photos + marks === 0;
+        count.textContent = count.dataset[photos ? "photos" : marks ? "changes" : "message"]
+          .replace("{n}", (answers + marks).toLocaleString(lang)).replace("{p}", photos.toLocaleString(lang));
         panel.querySelector("[data-offline]").hidden = !offline;
         last.hidden = !sent;
         if (sent) {
@@ -367,6 +368,7 @@
           results.forEach(function (result) {
             var op = sent[result.seq];
             if (!op) return;
+            document.dispatchEvent(new CustomEvent("siapkop:ack", {detail: {op: op, result: result}}));
             if (!result.ok) notice(result.message);
             if (op.type === "answer") settled(op, result);
             else if (op.type === "submit" && result.ok && submit && submit.dataset.submit === op.assessment) location.reload();
@@ -856,6 +858,8 @@
         headers: {"Content-Type": "application/json", "X-CSRFToken": csrf()}}).catch(function () { return null; });
     });
 
+    // For a page's own script (attendance.js): the same outbox, sent the same way.
+    window.siapkop = {enqueue: enqueue, pending: pending, flush: function () { later(0); }};
     window.addEventListener("online", function () { retry = 1000; showCount(); later(0); });
     window.addEventListener("offline", showCount);
     document.addEventListener("click", function (event) {
