@@ -7,6 +7,7 @@ from datetime import date
 import openpyxl
 import pytest
 from hypothesis import given
+from playwright.sync_api import expect
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -409,3 +410,50 @@ def test_pages_without_participants_or_questions_say_so(app, jombang, client, au
     assert read_xlsx(client.get(f"/bimtek/{sid}/scores.xlsx").data)[1:] == []
 
 
+
+
+# --- On the phone ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_the_dinas_types_two_scores_on_a_phone_and_sees_the_means(live_server, page, shot):
+    from tests.test_browser import log_in, publish_default_instrument
+    publish_default_instrument(live_server)
+    with live_server.app.app_context():
+        session = BimtekSession(title="Bimtek Diwek", held_on=date(2025, 10, 14), regency_code="35.17",
+                                districts=[db.session.get(District, DIWEK)])
+        first, second = cooperatives_of(DIWEK, 2)
+        register(session, first, "Siti Diwek")
+        register(session, second, "Budi Diwek", position="pengurus:bendahara")
+        db.session.add(session)
+        db.session.commit()
+        sid, people = session.id, [p.id for p in session.participants]
+    log_in(page, live_server, "dinas")
+    page.goto(f"{live_server.url}/bimtek/{sid}")
+    page.get_by_role("link", name="Isi nilai").click()
+    page.get_by_label("pre-test Siti Diwek").fill("40")
+    page.get_by_label("post-test Siti Diwek").fill("100,5")
+    page.get_by_label("pre-test Budi Diwek").fill("60")
+    page.get_by_label("post-test Budi Diwek").fill("85")
+    page.get_by_role("button", name="Simpan nilai").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nilai post-test Siti Diwek melebihi nilai maksimum (100).")
+    shot(page, "refused")
+    with live_server.app.app_context():
+        assert [(p.pre_score, p.post_score) for p in map(lambda i: db.session.get(Participant, i), people)] == [
+            (None, None), (None, None)]
+    page.get_by_label("post-test Siti Diwek").fill("72,5")
+    page.get_by_role("button", name="Simpan nilai").click()
+    expect(page.get_by_text("Nilai disimpan.")).to_be_visible()
+    expect(page.get_by_label("post-test Siti Diwek")).to_have_value("72,5")
+    shot(page, "saved")
+    with live_server.app.app_context():
+        assert [(p.pre_score, p.post_score) for p in map(lambda i: db.session.get(Participant, i), people)] == [
+            (40, 72.5), (60, 85)]
+    page.goto(f"{live_server.url}/bimtek/{sid}")
+    results = page.locator("#test-results")
+    expect(results).to_contain_text("2 peserta dengan kedua nilai")
+    expect(results.locator("#result-all .pre")).to_have_text("50")  # (40 + 60) / 2
+    expect(results.locator("#result-all .post")).to_have_text("78,8")  # (72,5 + 85) / 2 = 78,75
+    expect(results.locator("#result-all .gain")).to_have_text("28,8")
+    results.scroll_into_view_if_needed()
+    shot(page, "session")
