@@ -198,10 +198,14 @@ def test_a_lower_maximum_that_a_typed_score_exceeds_is_refused(training, client,
     response = client.post(f"/bimtek/{sid}/test", data={"csrf_token": token, "test_max": "50"})
     assert response.status_code == 422
     assert "Nilai post-test Siti Diwek (80) melebihi nilai maksimum itu." in response.get_data(as_text=True)
+    saved = client.post(f"/bimtek/{sid}/test", data={"csrf_token": token, "test_max": "1000"}, follow_redirects=True)
+    assert "Nilai maksimum disimpan." in saved.get_data(as_text=True)
+    client.post(f"/bimtek/{sid}/scores", data={"csrf_token": token, **rows(people, pre0="1000")})
+    assert 'value="1000"' in client.get(f"/bimtek/{sid}/scores").get_data(as_text=True)  # no "1.000" to misread
     for bad in ("0", "abc", ""):
         assert client.post(f"/bimtek/{sid}/test", data={"csrf_token": token, "test_max": bad}).status_code == 422
     db.session.expire_all()
-    assert db.session.get(BimtekSession, sid).test_max == 100
+    assert db.session.get(BimtekSession, sid).test_max == 1000
 
 
 def question_form(token, **extra):
@@ -387,6 +391,10 @@ def test_the_exports_hold_every_score_of_the_database_and_no_formula(training, c
     assert siti[6:] == [25, 75, 50, 50, 100, 0, 50]
     assert by_name["Wati Wonosalam"][2] == "Bendahara koperasi" and siti[2] == "Ketua"
     csv_rows = {line[1]: line for line in lines[1:]}
+    for name, row in by_name.items():  # the CSV holds the same numbers, written with a point
+        line = csv_rows["'" + name if name.startswith("=") else name]
+        assert [float(cell) if cell else None for cell in line[6:]] == [
+            None if cell is None else pytest.approx(cell) for cell in row[6:]]
     assert csv_rows["'=HYPERLINK(\"x\") Budi"][6:9] == ["33.3", "66.7", "33.4"]
     assert "=HYPERLINK(\"x\") Budi" in by_name  # a string in the XLSX, never a formula
     summary = read_xlsx(xlsx.data, "Ringkasan")

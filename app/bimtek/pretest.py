@@ -5,7 +5,8 @@ scores it, and the scores page shows that phase as text beside a link to the she
 with no option chosen removes it, and the score can be typed again.
 """
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from babel.numbers import format_decimal as babel_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete
 
@@ -120,8 +121,9 @@ def scores(session_id):
 
 
 def shown(score):
-    """A stored score as the input shows it, in the user's number format."""
-    return "" if score is None else format_decimal(round(score, 2))
+    """A stored score as the input shows it, in the user's decimal sign and without a thousands separator,
+    so that it reads back as it was (read_score refuses "1.000")."""
+    return "" if score is None else babel_decimal(round(score, 2), locale=get_locale(), group_separator=False)
 
 
 @bp.route("/<int:session_id>/scores/<int:participant_id>/<phase>", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ import tempfile
 
 import xlsxwriter
 from flask import abort, send_file
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.access import role_required
@@ -29,8 +30,9 @@ def score_table(session):
     topics = summary["result_topics"] if kept else []
     header = [_("No"), _("Nama"), _("Jabatan"), _("Koperasi"), _("Desa/Kelurahan"), _("Kecamatan"), _("Pre-test"),
               _("Post-test"), _("Selisih")]
+    language = get_locale().language
     for _code, title, _gain in topics:
-        header += [f"{title.get('id')} ({_('pre-test')}, %)", f"{title.get('id')} ({_('post-test')}, %)"]
+        header += [f"{title.get(language)} ({_('pre-test')}, %)", f"{title.get(language)} ({_('post-test')}, %)"]
     rows = []
     for n, p in enumerate(people, start=1):
         row = [n, p.person.name, str(OFFICER_ROLES.get(p.position, p.position)), p.cooperative.name,
@@ -79,7 +81,8 @@ def workbook(header, rows, summary):
     head = [_("Kelompok"), _("Peserta dengan kedua nilai"), _("Rata-rata pre-test"), _("Rata-rata post-test"),
             _("Selisih"), _("Gain ternormalisasi")]
     write_header(totals, head, bold, [column_width(title, 30 if i == 0 else 8) for i, title in enumerate(head)])
-    groups = [(_("Semua soal"), summary["results"])] + [(t.get("id"), g) for _, t, g in summary["result_topics"]]
+    language = get_locale().language
+    groups = [(_("Semua soal"), summary["results"])] + [(t.get(language), g) for _, t, g in summary["result_topics"]]
     for i, (name, gain) in enumerate(groups, start=1):
         normalised = None if gain.normalised is None else round(gain.normalised, 2)
         totals.write_row(i, 0, [name, gain.paired, number(gain.pre), number(gain.post), number(gain.gain), normalised])
