@@ -158,8 +158,8 @@ def test_typed_scores_are_saved_in_one_submit_with_a_decimal_comma(training, cli
     assert stored(people) == [(40, 72.5), (55.5, None), (60, 90)]
     page = client.get(f"/bimtek/{sid}").get_data(as_text=True)
     assert "2 peserta dengan kedua nilai" in page
-    assert 'class="num pre">50</td>' in page and 'class="num post">81,2</td>' in page  # 81,25 shown to one decimal
-    assert 'class="num gain">31,2</td>' in page
+    assert 'class="num pre">50</dd>' in page and 'class="num post">81,2</dd>' in page  # 81,25 shown to one decimal
+    assert 'class="num gain">31,2</dd>' in page
 
 
 def test_a_score_over_the_maximum_names_the_participant_and_saves_nothing(training, client, auth):
@@ -299,7 +299,9 @@ def test_an_answer_sheet_scores_the_phase_and_locks_it_on_the_typed_page(trainin
     assert stored(people)[0] == (50, 75)
     page = client.get(f"/bimtek/{sid}").get_data(as_text=True)
     assert "Per topik pelatihan" in page
-    assert '<tr id="result-tugas-pengurus-pengawas">' in page
+    row = page[page.index('<tr id="result-tugas-pengurus-pengawas">'):]
+    row = row[:row.index("</tr>")]
+    assert [cell.split("<")[0] for cell in row.split('class="num')[1:]] == ['">1', ' pre">50', ' post">100', ' gain">50']
     # the full score changes: the sheets are scored again
     client.post(f"/bimtek/{sid}/test", data={"csrf_token": token, "test_max": "40"})
     assert stored(people)[0] == (20, 30)
@@ -346,7 +348,7 @@ def test_a_supervisor_sees_only_their_kecamatans_results_read_only(training, cli
     db.session.commit()
     login(client, auth, "sup.wonosalam")
     page = client.get(f"/bimtek/{sid}").get_data(as_text=True)
-    assert "1 peserta dengan kedua nilai" in page and 'class="num pre">10</td>' in page
+    assert "1 peserta dengan kedua nilai" in page and 'class="num pre">10</dd>' in page
     assert f"/bimtek/{sid}/scores\"" not in page  # no link to enter scores
     assert client.get(f"/bimtek/{sid}/scores").status_code == 403
     body = client.get(f"/bimtek/{sid}/scores.csv", buffered=True).get_data(as_text=True)
@@ -465,3 +467,51 @@ def test_the_dinas_types_two_scores_on_a_phone_and_sees_the_means(live_server, p
     expect(results.locator("#result-all .gain")).to_have_text("28,8")
     results.scroll_into_view_if_needed()
     shot(page, "session")
+
+
+@pytest.mark.browser
+def test_the_dinas_writes_a_test_and_fills_an_answer_sheet_on_a_phone(live_server, page, shot):
+    from tests.test_browser import log_in, publish_default_instrument
+    publish_default_instrument(live_server)
+    with live_server.app.app_context():
+        session = BimtekSession(title="Bimtek Diwek", held_on=date(2025, 10, 14), regency_code="35.17",
+                                districts=[db.session.get(District, DIWEK)])
+        register(session, cooperatives_of(DIWEK, 1)[0], "Siti Diwek")
+        db.session.add(session)
+        db.session.commit()
+        sid, siti = session.id, session.participants[0].id
+    log_in(page, live_server, "dinas")
+    page.goto(f"{live_server.url}/bimtek/{sid}")
+    page.get_by_role("link", name="Soal tes").click()
+    for text, options, right, topic in [("Siapa mengawasi pengurus?", ["Pengawas", "Anggota"], "A",
+                                         "Tugas dan tanggung jawab pengurus serta pengawas"),
+                                        ("Kapan RAT?", ["Tiap tahun", "Tidak pernah", "Lima tahun"], "A",
+                                         "Penguatan kelembagaan")]:
+        page.get_by_role("link", name="Tambah soal").click()
+        page.get_by_label("Topik pelatihan").select_option(label=topic)
+        page.get_by_label("Soal", exact=True).fill(text)
+        for letter, option in zip("ABC", options):
+            page.get_by_label(f"Pilihan {letter}").fill(option)
+        page.locator("fieldset").get_by_label(right, exact=True).check()
+        page.get_by_role("button", name="Simpan soal").click()
+        expect(page.locator(".flash.success")).to_contain_text("disimpan")
+    shot(page, "questions")
+    page.get_by_role("link", name="Isi nilai").click()
+    page.locator(f"#participant-{siti}").get_by_role("link", name="isi lembar jawaban").first.click()
+    page.get_by_label("A. Pengawas").check()
+    page.get_by_label("B. Tidak pernah").check()
+    shot(page, "sheet")
+    page.get_by_role("button", name="Simpan lembar jawaban").click()
+    expect(page.locator(".flash.success")).to_have_text(
+        "Lembar jawaban pre-test Siti Diwek disimpan: 1 dari 2 benar, nilai 50.")
+    expect(page.locator(f"#participant-{siti} .sheet-score")).to_have_text("50")
+    with live_server.app.app_context():
+        assert db.session.get(Participant, siti).pre_score == 50
+    # deleting the second question asks first (the browser's dialog), then scores the sheet again
+    page.goto(f"{live_server.url}/bimtek/{sid}/test")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Hapus soal 2").click()
+    expect(page.locator(".flash.success")).to_have_text("Soal 2 dihapus.")
+    with live_server.app.app_context():
+        assert db.session.get(Participant, siti).pre_score == 100
+        assert [q.number for q in db.session.get(BimtekSession, sid).questions] == [1]
