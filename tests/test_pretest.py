@@ -448,6 +448,7 @@ def test_the_dinas_types_two_scores_on_a_phone_and_sees_the_means(live_server, p
     page.get_by_role("button", name="Simpan nilai").click()
     expect(page.get_by_role("alert")).to_contain_text("Nilai post-test Siti Diwek melebihi nilai maksimum (100).")
     shot(page, "refused")
+    assert blocking(page) == []
     with live_server.app.app_context():
         assert [(p.pre_score, p.post_score) for p in map(lambda i: db.session.get(Participant, i), people)] == [
             (None, None), (None, None)]
@@ -501,6 +502,7 @@ def test_the_dinas_writes_a_test_and_fills_an_answer_sheet_on_a_phone(live_serve
     page.get_by_label("A. Pengawas").check()
     page.get_by_label("B. Tidak pernah").check()
     shot(page, "sheet")
+    assert blocking(page) == []
     page.get_by_role("button", name="Simpan lembar jawaban").click()
     expect(page.locator(".flash.success")).to_have_text(
         "Lembar jawaban pre-test Siti Diwek disimpan: 1 dari 2 benar, nilai 50.")
@@ -515,3 +517,9 @@ def test_the_dinas_writes_a_test_and_fills_an_answer_sheet_on_a_phone(live_serve
     with live_server.app.app_context():
         assert db.session.get(Participant, siti).pre_score == 100
         assert [q.number for q in db.session.get(BimtekSession, sid).questions] == [1]
+
+
+def blocking(page):
+    """The page's critical or serious axe violations (see tests/test_accessibility.py)."""
+    from tests.test_accessibility import BLOCKING, axe_violations
+    return [v for v in axe_violations(page) if v["impact"] in BLOCKING]
