@@ -13,22 +13,23 @@ from app.regions.models import District, Village
 from app.rollups.asked import instrument
 
 
-def participants(session):
-    """The session's participants from cooperatives in the user's area, by kecamatan, village and name."""
+def participants(session, *where):
+    """The session's participants (those `where` selects) from cooperatives in the user's area, by kecamatan,
+    village and registration."""
     statement = (joined_to_districts(select(Participant).join(Participant.cooperative))
                  .options(contains_eager(Participant.cooperative).contains_eager(Cooperative.village)
                           .contains_eager(Village.district), selectinload(Participant.person))
-                 .where(Participant.session_id == session.id, scope().district_clause())
+                 .where(Participant.session_id == session.id, scope().district_clause(), *where)
                  .order_by(District.name, Village.name, Participant.id))
     return db.session.scalars(statement).all()
 
 
 def participant_or_404(session, participant_id):
     """One participant of the session, in the user's area."""
-    found = next((p for p in participants(session) if p.id == participant_id), None)
-    if found is None:
+    found = participants(session, Participant.id == participant_id)
+    if not found:
         abort(404)
-    return found
+    return found[0]
 
 
 def questions_of(session):
