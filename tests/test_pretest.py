@@ -309,8 +309,13 @@ def test_an_answer_sheet_scores_the_phase_and_locks_it_on_the_typed_page(trainin
     # a question deleted: the sheets are scored on the three left
     client.post(f"/bimtek/{sid}/test/{asked[3].id}/delete", data={"csrf_token": token, "confirmed": "y"})
     assert stored(people)[0] == (pytest.approx(40 * 2 / 3), 40)
-    # a sheet sent with nothing chosen is removed, and the score can be typed again
-    response = client.post(f"/bimtek/{sid}/scores/{siti}/pre", data={"csrf_token": token},
+    # "not answered" takes a choice back
+    client.post(f"/bimtek/{sid}/scores/{siti}/pre", data=sheet(token, asked, [0, 1, -1]))
+    assert stored(people)[0] == (pytest.approx(40 / 3), 40)
+    page = client.get(f"/bimtek/{sid}/scores/{siti}/pre").get_data(as_text=True)
+    assert f'<input checked id="q{asked[2].id}-0" name="q{asked[2].id}" type="radio" value="-1">' in page
+    # the sheet's remove button removes it, whatever is chosen, and the score can be typed again
+    response = client.post(f"/bimtek/{sid}/scores/{siti}/pre", data={**sheet(token, asked, [0, 0, 0]), "clear": "y"},
                            follow_redirects=True)
     assert "Lembar jawaban pre-test Siti Diwek dihapus" in response.get_data(as_text=True)
     assert stored(people)[0] == (None, 40)

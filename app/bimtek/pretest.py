@@ -1,8 +1,8 @@
 """A session's pre-test and post-test: the questions and full score, scores typed from paper, and answer sheets.
 
 The Dinas of the session's regency manages them. An answer sheet wins over a typed score: saving a sheet
-scores it, and the scores page shows that phase as text beside a link to the sheet; sending the sheet back
-with no option chosen removes it, and the score can be typed again.
+scores it, and the scores page shows that phase as text beside a link to the sheet; the sheet's "remove"
+button (or a sheet sent with every question unanswered) removes it, and the score can be typed again.
 """
 from flask import abort, flash, redirect, render_template, request, url_for
 from babel.numbers import format_decimal as babel_decimal
@@ -14,7 +14,8 @@ from app.access import role_required
 from app.bimtek import bp
 from app.bimtek.gains import right_count, sheet_score
 from app.bimtek.models import PHASES, BimtekSession, TestAnswer, TestQuestion
-from app.bimtek.pretest_forms import PHASE_NAMES, FullScoreForm, QuestionForm, ScoresForm, sheet_form
+from app.bimtek.pretest_forms import (PHASE_NAMES, FullScoreForm, QuestionForm, ScoresForm, chosen_options,
+                                      sheet_form)
 from app.bimtek.results import participant_or_404, participants, questions_of, recompute, sheet_keys, sheets
 from app.bimtek.routes import sessions
 from app.extensions import db
@@ -134,12 +135,11 @@ def answer_sheet(session_id, participant_id, phase):
     participant = participant_or_404(session, participant_id)
     if phase not in PHASES:
         abort(404)
-    # what is kept pre-fills the sheet; a sent sheet is read as sent (an option left blank is no answer)
+    # what is kept pre-fills the sheet; a sent sheet is read as sent (a question sent without a choice is unanswered)
     kept = sheets([participant.id]).get((participant.id, phase), {}) if request.method == "GET" else {}
     form = sheet_form(session.questions, kept)
     if form.validate_on_submit():
-        chosen = {q.id: form[f"q{q.id}"].data for q in session.questions if form[f"q{q.id}"].data is not None}
-        save_sheet(session, participant, phase, chosen)
+        save_sheet(session, participant, phase, chosen_options(form, session.questions))
         db.session.commit()
         return redirect(url_for("bimtek.scores", session_id=session.id))
     return form_page("bimtek/sheet.html", form, session=session, participant=participant, phase=phase,

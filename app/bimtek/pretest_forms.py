@@ -2,7 +2,8 @@
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, FormField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (FieldList, FormField, HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.bimtek.gains import ScoreError, read_score
@@ -127,12 +128,25 @@ def _id(text):
     return int(text) if isinstance(text, str) and text.isdigit() and len(text) < 19 else None
 
 
+NO_ANSWER = -1  # an answer sheet's "not answered": a radio chosen by mistake can be taken back
+
+
 def sheet_form(questions, kept):
-    """An answer sheet: one set of options per question, pre-filled with the `kept` choices ({question id: index})."""
+    """An answer sheet: per question "not answered" and its options, pre-filled with the `kept` choices
+    ({question id: index}); and a button that removes the whole sheet."""
     class SheetForm(BaseForm):
-        pass
+        clear = SubmitField(_l("Hapus lembar jawaban"))
     for question in questions:
         setattr(SheetForm, f"q{question.id}", RadioField(
-            f"{question.number}. {question.text}", choices=choices(enumerate(question.options)),
-            coerce=int, validators=[Optional()], default=kept.get(question.id)))
+            f"{question.number}. {question.text}", coerce=int, validators=[Optional()],
+            choices=choices([(NO_ANSWER, _l("Tidak dijawab")), *enumerate(question.options)]),
+            default=kept.get(question.id, NO_ANSWER)))
     return SheetForm()
+
+
+def chosen_options(form, questions):
+    """{question id: option index} of the options chosen on a sent answer sheet; none if it is to be removed."""
+    if form.clear.data:
+        return {}
+    picked = {q.id: form[f"q{q.id}"].data for q in questions}
+    return {question_id: pick for question_id, pick in picked.items() if pick is not None and pick != NO_ANSWER}
