@@ -229,6 +229,35 @@ ROUTES = {
         Case(REVIEWERS, "shared", args={"session_id": lambda area: area.shared_session}),
         Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN)],
 
+    # Part T, pre-test and post-test: the Dinas manages the test and the scores; supervisors export them.
+    "/bimtek/<int:session_id>/test": [
+        Case(ADMIN_ONLY, shows=True), Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
+        Case(ADMIN_REFUSED, "empty form", method="POST")],
+    "/bimtek/<int:session_id>/test/new": [Case(ADMIN_ONLY), Case(ADMIN_REFUSED, "empty form", method="POST"),
+                                          Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN)],
+    "/bimtek/<int:session_id>/test/<int:question_id>/edit": [
+        Case(ADMIN_ONLY, shows=True), Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
+        Case((LOGIN, 403, 403, 404, 403, 403), "another session's question",
+             args={"session_id": lambda area: area.shared_session}),
+        Case(ADMIN_REFUSED, "empty form", method="POST")],
+    "/bimtek/<int:session_id>/test/<int:question_id>/delete": [
+        Case((LOGIN, 403, 403, 200, 403, 403), "not confirmed: the confirmation page", shows=True),
+        Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN)],
+    "/bimtek/<int:session_id>/scores": [
+        Case(ADMIN_ONLY, shows=True), Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
+        Case((LOGIN, 403, 403, Redirect("/bimtek/*/scores"), 403, 403), "empty form: nothing changes", method="POST")],
+    "/bimtek/<int:session_id>/scores/<int:participant_id>/<phase>": [
+        Case(ADMIN_ONLY, shows=True), Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
+        Case((LOGIN, 403, 403, 404, 403, 403), "another session's participant",
+             args={"session_id": lambda area: area.shared_session}),
+        Case((LOGIN, 403, 403, 404, 403, 403), "unknown phase", args={"phase": "mid"}),
+        Case((LOGIN, 403, 403, Redirect("/bimtek/*/scores"), 403, 403), "empty sheet: removed", method="POST")],
+    "/bimtek/<int:session_id>/scores.<fmt>": [
+        Case(HOME_REVIEWERS, "csv", shows=True), Case(HOME_REVIEWERS, "xlsx", args={"fmt": "xlsx"}, shows=True),
+        Case(REVIEWERS, "shared session", args={"session_id": lambda area: area.shared_session}),
+        Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN),
+        Case((LOGIN, 403, 404, 404, 403, 404), "unknown format", args={"fmt": "pdf"})],
+
     "/users/": [Case(ADMIN_ONLY, shows=True)],
     "/users/new": [Case(ADMIN_ONLY), Case(ADMIN_REFUSED, "empty form", method="POST")],
     "/users/<int:user_id>/edit": [Case(ADMIN_ONLY, shows=True),

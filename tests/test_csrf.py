@@ -38,6 +38,8 @@ class Change:
 draft = lambda area: area.assessments["draft"]  # noqa: E731
 submitted = lambda area: area.assessments["submitted"]  # noqa: E731
 SESSION_FORM = {"title": "Bimtek Kelembagaan", "held_on": "2025-11-01", "venue": "Aula", "districts": [DIWEK]}
+QUESTION_FORM = {"number": "5", "topic_code": "penguatan-kelembagaan", "text": "Soal baru", "option_1": "Ya",
+                 "option_2": "Tidak", "answer": "1"}
 USER_FORM = {"name": "Nama Baru", "role": "facilitator", "districts": [DIWEK], "active": "y"}
 
 CHANGES = {
@@ -66,6 +68,14 @@ CHANGES = {
         "supervisor", {"assessment_id": submitted, "action": "approve"},
         {"version": lambda area: db.session.scalar(select(Assessment.version).where(
             Assessment.id == area.assessments["submitted"])), "confirmed": "y"}),
+    # Part T, pre-test and post-test
+    "/bimtek/<int:session_id>/test": Change("admin", data={"test_max": "80"}),
+    "/bimtek/<int:session_id>/test/new": Change("admin", data=QUESTION_FORM),
+    "/bimtek/<int:session_id>/test/<int:question_id>/edit": Change("admin", data=QUESTION_FORM),
+    "/bimtek/<int:session_id>/test/<int:question_id>/delete": Change("admin", data={"confirmed": "y"}),
+    "/bimtek/<int:session_id>/scores": Change("admin", data={
+        "rows-0-participant": lambda area: str(area.participant), "rows-0-pre": "55,5"}),
+    "/bimtek/<int:session_id>/scores/<int:participant_id>/<phase>": Change("admin"),  # removes the pre-test sheet
     "/users/new": Change("admin", data={**USER_FORM, "username": "fas.baru", "password": "kata-sandi-baru"}),
     "/users/<int:user_id>/edit": Change("admin", data=USER_FORM),
 }

@@ -6,6 +6,7 @@ from app.access import role_required, scope
 from app.bimtek import bp
 from app.bimtek.forms import SessionForm
 from app.bimtek.models import BimtekSession
+from app.bimtek.results import section as test_results
 from app.extensions import db
 from app.regions.models import District
 from app.rendering import form_page
@@ -64,4 +65,5 @@ def show(session_id):
                            states=states_in(where, asked) if current else {},
                            cooperatives=db.session.scalars(area.cooperatives().where(in_session)).all(),
                            topics=topics_by_weakness([l.current for l in latest.values()], topics,
-                                                     current.section_codes) if current else [])
+                                                     current.section_codes) if current else [],
+                           **test_results(session))
