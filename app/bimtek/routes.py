@@ -7,6 +7,7 @@ from app.bimtek import bp
 from app.bimtek.forms import SessionForm
 from app.bimtek.models import BimtekSession
 from app.extensions import db
+from app.followup.service import session_plans
 from app.regions.models import District
 from app.rendering import form_page
 from app.roles import ADMIN, SUPERVISOR
@@ -64,4 +65,5 @@ def show(session_id):
                            states=states_in(where, asked) if current else {},
                            cooperatives=db.session.scalars(area.cooperatives().where(in_session)).all(),
                            topics=topics_by_weakness([l.current for l in latest.values()], topics,
-                                                     current.section_codes) if current else [])
+                                                     current.section_codes) if current else [],
+                           **session_plans(session))
