@@ -18,7 +18,7 @@ from app.extensions import db
 from app.followup.models import FollowupAction
 from app.followup.service import action_photo_path
 from app.i18n import today
-from app.instruments.models import publish
+from app.instruments.models import InstrumentVersion, publish
 from app.regions.models import District, Village
 from tests.support import BEST, DIWEK, INSTRUMENT, SOURCE, WONOSALAM, Auth, csrf_token
 
@@ -40,7 +40,7 @@ def cooperatives_of(district, count):
 
 def approved_visit(cooperative, answers, visit_date=date(2025, 10, 1)):
     """An assessment of `cooperative` answered with `answers` (form values), submitted and approved."""
-    version = db.session.scalar(select(INSTRUMENT_VERSION))
+    version = db.session.scalar(select(InstrumentVersion))
     visit = start(uuid.uuid4(), cooperative, user("fas.diwek"), version, visit_date=visit_date, attendees=[])
     for question in visit.instrument.questions:
         save_answer(visit, question, parse_answer(question, answers[question.code], False))
@@ -60,10 +60,12 @@ def register(session, cooperative):
 def plan(app, jombang, tmp_path):
     """A 2-day session of Diwek and Wonosalam (14-15 Oct 2025): Diwek's first cooperative approved with WEAKENED
     answers, its second registered without an approved assessment, its third approved but not registered."""
-    from app.instruments.models import InstrumentVersion
-    global INSTRUMENT_VERSION
-    INSTRUMENT_VERSION = InstrumentVersion
     app.config["PHOTO_FOLDER"] = str(tmp_path / "photos")
+    return build_plan()
+
+
+def build_plan():
+    """The plan fixture's records, in the current app context; {name: id}."""
     publish(db.session, INSTRUMENT, SOURCE)
     first, second, third = cooperatives_of(DIWEK, 3)
     other = cooperatives_of(WONOSALAM, 1)[0]
