@@ -12,11 +12,17 @@ from app.extensions import db
 from app.followup.models import FollowupAction
 from app.followup.service import action_photo_path
 from app.i18n import today
+from tests.test_accessibility import BLOCKING, axe_violations
 from tests.test_browser import log_in, log_out
 from tests.test_followup import EXPECTED, build_plan
 from tests.test_offline import eventually
 
 pytestmark = pytest.mark.browser
+
+
+def blocking(page):
+    """The page's axe-core violations that would block a user (critical or serious)."""
+    return [v for v in axe_violations(page) if v["impact"] in BLOCKING]
 
 
 def stored(app):
@@ -37,6 +43,10 @@ def test_facilitator_marks_two_actions_done_on_a_phone(page, live_server, shot, 
     expect(page.locator(f"#plan-{ids['first']} td.num").first).to_have_text("6")
     expect(page.locator(f"#plan-{ids['second']}")).to_contain_text("Belum ada penilaian yang disetujui")
     shot(page, "plans-proposed", scale="css")
+    assert blocking(page) == []
+    page.locator(f"#plan-{ids['first']} a").click()
+    expect(page.locator(".followup-plan")).to_have_count(6)
+    assert blocking(page) == []
     log_out(page)
 
     log_in(page, live_server, "fas.diwek")
@@ -58,6 +68,7 @@ def test_facilitator_marks_two_actions_done_on_a_phone(page, live_server, shot, 
     page.locator(f"#action-{second.id}").get_by_role("button", name="Selesai").click()
     expect(page.locator(f"#action-{second.id} .status")).to_have_text("Tersimpan.")
     shot(page, "two-done", scale="css")
+    assert blocking(page) == []
 
     assert eventually(page, lambda: [a.status for a in stored(app)[:2]] == ["done", "done"])
     first, second = stored(app)[:2]
