@@ -157,8 +157,12 @@ def test_the_dinas_edits_a_plan(client, plan):
     foreign = client.post(f"/followup/actions/{action.id}/edit", data={**form, "officer_id": other.id, "text": "x y"})
     assert foreign.status_code == 422
     assert "Penanggung jawab harus pengurus atau pengawas koperasi ini." in foreign.get_data(as_text=True)
+    garbage = client.post(f"/followup/actions/{action.id}/edit", data={**form, "officer_id": "abc", "text": "x y"})
+    assert garbage.status_code == 422
     saved = actions(id=action.id)[0]
     assert (saved.text, saved.officer_id, saved.due_on) == (form["text"], secretary.id, date(2025, 12, 1))
+    assert client.post(f"/followup/actions/{action.id}/edit", data={**form, "officer_id": ""}).status_code == 302
+    assert actions(id=action.id)[0].officer_id is None  # no owner yet: allowed, and the page says so
 
     own = {**form, "text": "Adakan rapat pengurus bulanan", "section_code": "D"}
     assert client.post(plan_url(plan), data={**own, "due_on": "2025-01-01"}).status_code == 422

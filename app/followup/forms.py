@@ -29,11 +29,14 @@ class ActionForm(BaseForm):
     def __init__(self, session, cooperative, sections, **kwargs):
         super().__init__(**kwargs)
         self.session, self.officers = session, {o.id: o for o in cooperative.officers}
-        self.officer_id.choices = choices((o.id, f"{o.name} ({o.role_label})") for o in cooperative.officers)
+        self.officer_id.choices = choices([("", _l("– belum ditentukan –")),
+                                           *((o.id, f"{o.name} ({o.role_label})") for o in cooperative.officers)])
         self.section_code.choices = choices((s.code, f"{s.code}. {s.title.get('id')}") for s in sections)
 
     def validate_officer_id(self, field):
-        if field.data not in self.officers:
+        """No owner yet, or one of this cooperative's officers; never another cooperative's."""
+        sent = field.raw_data[0] if field.raw_data else ""
+        if (sent or field.data is not None) and field.data not in self.officers:
             raise ValidationError(_l("Penanggung jawab harus pengurus atau pengawas koperasi ini."))
 
     def validate_due_on(self, field):

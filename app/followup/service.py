@@ -44,13 +44,17 @@ def participating(session):
                                                            Cooperative.id.in_(registered))).all()
 
 
+def approved_before(session):
+    """The clauses on Assessment of the ones a plan is proposed from: approved, visited by the session's end."""
+    return Assessment.status == APPROVED, Assessment.visit_date <= last_day(session)
+
+
 def latest_approved(cooperative_ids, session):
     """{cooperative id: Assessment}: each cooperative's latest approved assessment visited on or before the
     session's last day (latest visit first, then latest approval), with its answers."""
     found = db.session.scalars(
         select(Assessment).options(selectinload(Assessment.answers), selectinload(Assessment.instrument_version))
-        .where(Assessment.cooperative_id.in_(cooperative_ids), Assessment.status == APPROVED,
-               Assessment.visit_date <= last_day(session))
+        .where(Assessment.cooperative_id.in_(cooperative_ids), *approved_before(session))
         .order_by(Assessment.visit_date.desc(), Assessment.status_at.desc()))
     latest = {}
     for assessment in found:
@@ -99,7 +103,8 @@ def session_plans(session):
         select(FollowupAction.cooperative_id, func.count()).where(FollowupAction.session_id == session.id,
                                                                   FollowupAction.status == "done")
         .group_by(FollowupAction.cooperative_id)).all())
-    assessed = latest_approved([c.id for c in cooperatives], session)
+    assessed = set(db.session.scalars(select(Assessment.cooperative_id).distinct().where(
+        *approved_before(session), Assessment.cooperative_id.in_([c.id for c in cooperatives]))))
     return {"plan_cooperatives": cooperatives, "plan_counts": counts, "plan_done": done,
             "plan_unassessed": [c for c in cooperatives if c.id not in assessed]}
 
