@@ -290,3 +290,16 @@ def test_exports_hold_the_actions_of_the_area(client, plan):
     assert len(export(client, "csv")) == 1 + len(made)
     logged_in(client, "fas.diwek")
     assert client.get("/followup/actions.csv", buffered=True).status_code == 403
+
+
+def test_a_proposal_reads_in_english_and_an_own_wording_stays(client, plan):
+    generate(client, plan)
+    e2 = actions()[1]
+    e2.text = "Susun jadwal pengawasan bersama pendamping"
+    db.session.commit()
+    logged_in(client, "fas.diwek")
+    client.post("/language/en", data={"csrf_token": csrf_token(client.get("/cooperatives/").get_data(as_text=True))})
+    page = client.get(f"/cooperatives/{plan['first']}").get_data(as_text=True)
+    assert "Achieve: " + INSTRUMENT.question("E1").text.en.rstrip(" ?") in page
+    assert "Susun jadwal pengawasan bersama pendamping" in page
+    assert "reach level 1: " + INSTRUMENT.question("G1").rubric[1].en in page

@@ -70,3 +70,14 @@ def propose(instrument, answers, section_scores, language="id"):
             question = instrument.question(question_code)
             proposals.append(Proposal(code, question_code, better(question, answers.get(question_code), language)))
     return proposals
+
+
+def in_language(instrument, question_code, text, language):
+    """`text` in `language` if it is the instrument's own proposal for the question (any rubric step of a
+    scale), so an English user reads it in English; a wording the Dinas wrote or changed stays as it is."""
+    question = instrument.question(question_code) if question_code else None
+    if question is None or language == "id":
+        return text
+    values = range(-1, 4) if isinstance(question, Scale) else (None,)
+    return next((better(question, value, language) for value in values if better(question, value, "id") == text),
+                text)

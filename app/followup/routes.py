@@ -1,7 +1,8 @@
 """Follow-up plans: the Dinas generates and edits them; the facilitator checks each action at the next visit."""
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +16,7 @@ from app.extensions import db
 from app.followup import bp
 from app.followup.forms import ActionForm, MarkForm
 from app.followup.models import STATUS_LABELS, FollowupAction
+from app.followup.plans import in_language
 from app.followup.service import action_photo_path, default_due, default_owner, generate, store_action_photo
 from app.forms import ConfirmForm
 from app.i18n import today
@@ -24,6 +26,15 @@ from app.rollups.asked import instrument
 
 
 bp.add_app_template_global(STATUS_LABELS, "followup_status_labels")
+
+
+@bp.app_template_filter("action_text")
+def action_text(action):
+    """An action's wording in the user's language: the instrument's proposal is bilingual, the Dinas's own not."""
+    if "followup_instrument" not in g:  # one look-up per request, however many actions a page lists
+        g.followup_instrument = instrument()
+    current = g.followup_instrument
+    return in_language(current, action.question_code, action.text, get_locale().language) if current else action.text
 
 
 def session_or_404(session_id):
