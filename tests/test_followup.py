@@ -236,6 +236,14 @@ def test_the_facilitator_marks_actions_at_a_visit(client, plan):
     assert htmx.status_code == 200 and "<html" not in body and "Tidak dilaksanakan" in body and "Tersimpan." in body
     assert actions(id=second_id)[0].status == "not_done"
 
+    htmx_refused = client.post(f"/followup/actions/{second_id}/mark", data={"status": ""},
+                               headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert htmx_refused.status_code == 422 and "<html" not in htmx_refused.get_data(as_text=True)
+    assert "Pilih: selesai, sebagian, atau tidak dilaksanakan." in htmx_refused.get_data(as_text=True)
+    as_text = client.post(f"/followup/actions/{second_id}/mark", data={"csrf_token": token, "status": "partly",
+                                                                        "photo": "not a file"})
+    assert as_text.status_code == 302 and actions(id=second_id)[0].photo_id is None
+    mark(client, token, second_id, "not_done")
     refused = mark(client, token, second_id, "finished")
     assert refused.status_code == 422
     assert "Pilih: selesai, sebagian, atau tidak dilaksanakan." in refused.get_data(as_text=True)

@@ -33,6 +33,11 @@ class ActionForm(BaseForm):
                                            *((o.id, f"{o.name} ({o.role_label})") for o in cooperative.officers)])
         self.section_code.choices = choices((s.code, f"{s.code}. {s.title.get('id')}") for s in sections)
 
+    def fill(self, action):
+        """Put the form's fields on `action` (not populate_obj, which would set its csrf_token too)."""
+        for name in ("text", "officer_id", "due_on", "section_code"):
+            setattr(action, name, getattr(self, name).data)
+
     def validate_officer_id(self, field):
         """No owner yet, or one of this cooperative's officers; never another cooperative's."""
         sent = field.raw_data[0] if field.raw_data else ""

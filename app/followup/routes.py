@@ -5,6 +5,7 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
 
 from app.access import role_required, scope
 from app.assessments.forms import photo_message
@@ -73,13 +74,11 @@ def plan(session_id, cooperative_id):
     session, cooperative = session_or_404(session_id), scope().cooperative_or_404(cooperative_id)
     if cooperative.village.district_code not in session.district_codes:
         abort(404)
-    owner = default_owner(cooperative)
-    form = ActionForm(session, cooperative, sections(), data={"due_on": default_due(session),
-                                                              "officer_id": owner.id if owner else None})
+    form = new_action_form(session, cooperative)
     if form.validate_on_submit():
         action = FollowupAction(session=session, cooperative=cooperative, question_code=None,
                                 updated_by=current_user.id)
-        form.populate_obj(action)
+        form.fill(action)
         db.session.add(action)
         db.session.commit()
         flash(_("Tindakan ditambahkan."), "success")
@@ -87,14 +86,18 @@ def plan(session_id, cooperative_id):
     return plan_page(session, cooperative, new=form)
 
 
+def new_action_form(session, cooperative, **kwargs):
+    """The form of an action of the Dinas's own, owned by default like a proposal, and due like one."""
+    owner = default_owner(cooperative)
+    return ActionForm(session, cooperative, sections(), data={"due_on": default_due(session),
+                                                              "officer_id": owner.id if owner else None}, **kwargs)
+
+
 def plan_page(session, cooperative, new=None, failed=None):
     """The plan page; `failed` is (action id, its refused form), shown with its errors (422)."""
     actions = db.session.scalars(FollowupAction.of(session.id, cooperative.id)).all()
     forms = {a.id: ActionForm(session, cooperative, sections(), obj=a, formdata=None) for a in actions}
-    if new is None:
-        owner = default_owner(cooperative)
-        new = ActionForm(session, cooperative, sections(), formdata=None,
-                         data={"due_on": default_due(session), "officer_id": owner.id if owner else None})
+    new = new or new_action_form(session, cooperative, formdata=None)
     if failed:
         forms[failed[0]] = failed[1]
     refused = any(f.errors for f in [new, *forms.values()])
@@ -110,7 +113,7 @@ def edit(action_id):
     form = ActionForm(action.session, action.cooperative, sections(), obj=action)
     if not form.validate_on_submit():
         return plan_page(action.session, action.cooperative, failed=(action.id, form))
-    form.populate_obj(action)
+    form.fill(action)
     action.updated_by = current_user.id
     db.session.commit()
     flash(_("Tindakan disimpan."), "success")
@@ -153,7 +156,8 @@ def mark(action_id):
 
 def save_mark(action, form):
     """Store the check and its photo (re-encoded, without metadata); returns why it was refused, or None."""
-    upload = form.photo.data if form.photo.data and form.photo.data.filename else None
+    sent = form.photo.data
+    upload = sent if isinstance(sent, FileStorage) and sent.filename else None  # a text "photo" field is no file
     photo = None
     if upload is not None:
         with upload_lock() as held:
