@@ -249,7 +249,8 @@ def test_the_facilitator_marks_actions_at_a_visit(client, plan):
     assert "Pilih: selesai, sebagian, atau tidak dilaksanakan." in refused.get_data(as_text=True)
     bad_photo = mark(client, token, second_id, "done", photo=(io.BytesIO(b"not a photo"), "x.jpg"))
     assert bad_photo.status_code == 422 and actions(id=second_id)[0].status == "not_done"
-    assert client.post(f"/followup/actions/{second_id}/edit", data={"csrf_token": token, "text": "x"}).status_code == 403
+    edit = client.post(f"/followup/actions/{second_id}/edit", data={"csrf_token": token, "text": "x"})
+    assert edit.status_code == 403
 
     other = logged_in(client, "fas.wonosalam")
     assert mark(client, other, second_id, "done").status_code == 404
@@ -311,3 +312,25 @@ def test_a_proposal_reads_in_english_and_an_own_wording_stays(client, plan):
     assert "Achieve: " + INSTRUMENT.question("E1").text.en.rstrip(" ?") in page
     assert "Susun jadwal pengawasan bersama pendamping" in page
     assert "reach level 1: " + INSTRUMENT.question("G1").rubric[1].en in page
+
+
+def test_proposals_from_scores_alone():
+    """Plain Python: the weakest three sections below "siap", and what "better" is for each question type."""
+    from app.followup.plans import better, propose
+    from app.instruments.definition import Choice
+    answers = {code: INSTRUMENT.question(code).parse(value) for code, value in {**BEST, **WEAKENED}.items()}
+    scores = {"A": 83.3, "B": 75, "C": 100, "D": 73.3, "E": 60, "F": 100, "G": 66.7, "H": 100}
+    assert [(p.section_code, p.question_code) for p in propose(INSTRUMENT, answers, scores)] == EXPECTED
+    # E at 76 and G at 75.96 (shown as 76,0) are ready, D without a score is not flagged: B is left, with B3
+    # (level 1: weak) and not B5 (level 2 is half: not weak)
+    assert [(p.section_code, p.question_code) for p in propose(
+        INSTRUMENT, answers, {**scores, "E": 76, "G": 75.96, "D": None})] == [("B", "B3")]
+    # a weak section without a weak answer still gets one action: its lowest answer below full marks
+    halves = {code: INSTRUMENT.question(code).parse(value) for code, value in {**BEST, "B3": "2", "B5": "2"}.items()}
+    assert [(p.section_code, p.question_code) for p in propose(INSTRUMENT, halves, {**scores, "B": 70, "D": 90,
+                                                                                 "E": 90, "G": 90})] == [("B", "B3")]
+    choice = Choice.model_validate({"type": "choice", "code": "X1", "text": {"id": "Buku kas?", "en": "Cash book?"},
+                                    "options": [{"code": "no", "label": {"id": "Tidak ada", "en": "None"}, "score": 0},
+                                                {"code": "yes", "label": {"id": "Rapi", "en": "Tidy"}, "score": 1}]})
+    assert better(choice, "no") == 'Buku kas: capai "Rapi"' and better(choice, "no", "en") == 'Cash book: reach "Tidy"'
+    assert better(INSTRUMENT.question("B3"), 3).endswith("tingkat 4: " + INSTRUMENT.question("B3").rubric[4].id)

@@ -13,13 +13,14 @@ from app.assessments.photo_routes import photo_folder
 from app.bimtek.models import Participant
 from app.cooperatives.models import Cooperative
 from app.extensions import db
-from app.followup.models import FollowupAction
+from app.followup.models import DONE, OPEN, PARTLY, FollowupAction
 from app.followup.plans import propose
 from app.i18n import today
 from app.regions.models import District
 
 PLAN_DAYS = 90  # Tuban's 3-month plan: due this long after the session's last day
 OWNER_ROLE = "pengurus:ketua"
+TO_CHECK = (OPEN, PARTLY)  # what a visit still has to look at
 
 
 def last_day(session):
@@ -101,7 +102,7 @@ def session_plans(session):
         .group_by(FollowupAction.cooperative_id)).all())
     done = dict(db.session.execute(
         select(FollowupAction.cooperative_id, func.count()).where(FollowupAction.session_id == session.id,
-                                                                  FollowupAction.status == "done")
+                                                                  FollowupAction.status == DONE)
         .group_by(FollowupAction.cooperative_id)).all())
     assessed = set(db.session.scalars(select(Assessment.cooperative_id).distinct().where(
         *approved_before(session), Assessment.cooperative_id.in_([c.id for c in cooperatives]))))
@@ -111,7 +112,7 @@ def session_plans(session):
 
 def open_first(actions):
     """Actions as the cooperative page lists them: still to check (open, partly done) first, by due date."""
-    return sorted(actions, key=lambda a: (a.status not in ("open", "partly"), a.due_on, a.id))
+    return sorted(actions, key=lambda a: (a.status not in TO_CHECK, a.due_on, a.id))
 
 
 def action_photo_path(photo_id):
@@ -134,4 +135,4 @@ def cooperative_followup(cooperative):
         select(FollowupAction).options(selectinload(FollowupAction.session), selectinload(FollowupAction.owner))
         .where(FollowupAction.cooperative_id == cooperative.id)).all())
     return {"followup_actions": actions, "followup_today": today(),
-            "followup_open": sum(1 for a in actions if a.status in ("open", "partly"))}
+            "followup_open": sum(1 for a in actions if a.status in TO_CHECK)}
