@@ -22,7 +22,8 @@ VIEWS = (
     "app.cooperatives.routes", "app.cooperatives.commands", "app.instruments.routes", "app.instruments.commands",
     "app.assessments.routes", "app.assessments.photo_routes", "app.assessments.sync", "app.reviews.routes",
     "app.rollups.routes", "app.rollups.exports", "app.bimtek.routes", "app.bimtek.attendance",
-    "app.bimtek.attendance_sheet", "app.bimtek.pretest", "app.bimtek.score_exports",
+    "app.bimtek.attendance_sheet", "app.bimtek.pretest", "app.bimtek.score_exports", "app.followup.routes",
+    "app.followup.exports",
 )
 
 
@@ -70,6 +71,7 @@ def create_app(config_class):
     from app.main import bp as main_bp
     from app.regions import bp as regions_bp
     from app.bimtek import bp as bimtek_bp
+    from app.followup import bp as followup_bp
     from app.reviews import bp as reviews_bp
     from app.rollups import bp as rollups_bp
     from app.users import bp as users_bp
@@ -80,6 +82,7 @@ def create_app(config_class):
     app.register_blueprint(reviews_bp, url_prefix="/reviews")
     app.register_blueprint(rollups_bp)
     app.register_blueprint(bimtek_bp, url_prefix="/bimtek")
+    app.register_blueprint(followup_bp, url_prefix="/followup")
     app.register_blueprint(users_bp, url_prefix="/users")
     app.register_blueprint(instruments_bp, url_prefix="/instruments")
     app.register_blueprint(regions_bp)

@@ -258,6 +258,33 @@ ROUTES = {
         Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN),
         Case((LOGIN, 403, 404, 404, 403, 404), "unknown format", args={"fmt": "pdf"})],
 
+    # Follow-up plans (part F): the Dinas generates and edits; whoever sees the cooperative checks an action.
+    "/followup/sessions/<int:session_id>/generate": [
+        Case((LOGIN, 403, 403, Redirect("/bimtek/*"), 403, 403)),
+        Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN)],
+    "/followup/sessions/<int:session_id>/cooperatives/<int:cooperative_id>": [
+        Case(ADMIN_ONLY, shows=True), Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
+        Case(ADMIN_REFUSED, "empty form", method="POST")],
+    "/followup/actions/<int:action_id>/edit": [
+        Case((LOGIN, 403, 403, Redirect("/followup/sessions/*"), 403, 403), "empty form: saved as it is"),
+        Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN)],
+    "/followup/actions/<int:action_id>/delete": [
+        Case((LOGIN, 403, 403, 200, 403, 403), "not confirmed: the confirmation page"),
+        Case((LOGIN, 403, 403, Redirect("/followup/sessions/*"), 403, 403), "confirmed", data={"confirmed": "y"}),
+        Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN, data={"confirmed": "y"})],
+    "/followup/actions/<int:action_id>/mark": [
+        Case((LOGIN, 422, 422, 422, 404, 404), "empty form"),
+        Case((LOGIN, Redirect("/cooperatives/*"), Redirect("/cooperatives/*"), Redirect("/cooperatives/*"), 404, 404),
+             "done", data={"status": "done"}),
+        Case((LOGIN, 404, 404, 404, 404, 404), "foreign", area=FOREIGN, data={"status": "done"})],
+    "/followup/actions/<int:action_id>/photo.jpg": [Case((LOGIN, 404, 404, 404, 404, 404), "no photo")],
+    "/followup/actions.<fmt>": [
+        Case(REVIEWERS, "csv", shows=True), Case(REVIEWERS, "xlsx", args={"fmt": "xlsx"}, shows=True),
+        Case(HOME_REVIEWERS, "home Bimtek", query=lambda area: f"session={area.session}", shows=True),
+        Case((LOGIN, 403, 404, 404, 403, 404), "another regency's Bimtek", area=FOREIGN,
+             query=lambda area: f"session={area.session}"),
+        Case((LOGIN, 403, 404, 404, 403, 404), "unknown format", args={"fmt": "pdf"})],
+
     "/users/": [Case(ADMIN_ONLY, shows=True)],
     "/users/new": [Case(ADMIN_ONLY), Case(ADMIN_REFUSED, "empty form", method="POST")],
     "/users/<int:user_id>/edit": [Case(ADMIN_ONLY, shows=True),

@@ -121,7 +121,6 @@ def pages(ids):
             ("bimtek-form", "/bimtek/new", None),
             ("bimtek-session", f"/bimtek/{ids['bimtek']}", None),
             ("bimtek-attendance", f"/bimtek/{ids['bimtek']}/attendance/1", None),
-
             ("bimtek-test", f"/bimtek/{ids['bimtek']}/test", None),  # part T: the test, a question, scores
             ("bimtek-question", f"/bimtek/{ids['bimtek']}/test/new", None),
             ("bimtek-scores", f"/bimtek/{ids['bimtek']}/scores", None),

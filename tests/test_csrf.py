@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.assessments.models import Assessment
 from app.extensions import db
+from app.followup.models import FollowupAction
 from tests.support import DIWEK, PASSWORD, make_app
 from tests.world import HOME, arguments, changed, jpeg, path_of, session_of
 
@@ -76,6 +77,15 @@ CHANGES = {
     "/bimtek/<int:session_id>/scores": Change("admin", data={
         "rows-0-participant": lambda area: str(area.participant), "rows-0-pre": "55,5"}),
     "/bimtek/<int:session_id>/scores/<int:participant_id>/<phase>": Change("admin"),  # removes the pre-test sheet
+    # Follow-up plans (part F); generating in the world proposes nothing, but says so (a flash: the session)
+    "/followup/sessions/<int:session_id>/generate": Change("admin"),
+    "/followup/sessions/<int:session_id>/cooperatives/<int:cooperative_id>": Change("admin", data={
+        "text": "Tindakan baru", "due_on": "2025-12-01", "section_code": "D",
+        "officer_id": lambda area: db.session.scalar(select(FollowupAction.officer_id)
+                                                     .where(FollowupAction.id == area.action))}),
+    "/followup/actions/<int:action_id>/edit": Change("admin", data={"text": "Tindakan diubah"}),
+    "/followup/actions/<int:action_id>/delete": Change("admin", data={"confirmed": "y"}),
+    "/followup/actions/<int:action_id>/mark": Change("facilitator", data={"status": "done", "note": "Sudah"}),
     "/users/new": Change("admin", data={**USER_FORM, "username": "fas.baru", "password": "kata-sandi-baru"}),
     "/users/<int:user_id>/edit": Change("admin", data=USER_FORM),
 }

@@ -8,6 +8,7 @@ from app.bimtek.forms import SessionForm
 from app.bimtek.models import BimtekSession
 from app.bimtek.results import section as test_results
 from app.extensions import db
+from app.followup.service import session_plans
 from app.regions.models import District
 from app.rendering import form_page
 from app.roles import ADMIN, SUPERVISOR
@@ -66,4 +67,4 @@ def show(session_id):
                            cooperatives=db.session.scalars(area.cooperatives().where(in_session)).all(),
                            topics=topics_by_weakness([l.current for l in latest.values()], topics,
                                                      current.section_codes) if current else [],
-                           **test_results(session))
+                           **test_results(session), **session_plans(session))

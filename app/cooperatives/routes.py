@@ -11,6 +11,7 @@ from app.cooperatives import bp
 from app.cooperatives.forms import BLANK_OFFICER_ROWS, CooperativeForm
 from app.cooperatives.models import Officer
 from app.extensions import db
+from app.followup.service import cooperative_followup
 from app.inputs import page_number
 from app.regions.models import District, Village
 from app.rendering import form_page, render
@@ -42,7 +43,7 @@ def show(cooperative_id):
     assessments = db.session.scalars(scope().assessments().where(Assessment.cooperative_id == cooperative.id))
     visit = visits(scope(), [cooperative.id], current_user.id)[cooperative.id]
     return render_template("cooperatives/show.html", cooperative=cooperative, assessments=assessments.all(),
-                           visit=visit)
+                           visit=visit, **cooperative_followup(cooperative))
 
 
 @bp.route("/<int:cooperative_id>/edit", methods=["GET", "POST"])

@@ -2,7 +2,8 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, Uuid
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import DateTime, ForeignKey, String, Text, Uuid, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.bimtek.models import BimtekSession
@@ -12,6 +13,8 @@ from app.extensions import db
 
 OPEN, DONE, PARTLY, NOT_DONE = "open", "done", "partly", "not_done"
 STATUSES = (OPEN, DONE, PARTLY, NOT_DONE)
+STATUS_LABELS = {OPEN: _l("Belum diperiksa"), DONE: _l("Selesai"), PARTLY: _l("Sebagian"),
+                 NOT_DONE: _l("Tidak dilaksanakan")}
 
 
 class FollowupAction(db.Model):
@@ -35,3 +38,10 @@ class FollowupAction(db.Model):
     session: Mapped[BimtekSession] = relationship()
     cooperative: Mapped[Cooperative] = relationship()
     owner: Mapped[Officer | None] = relationship()
+
+    @staticmethod
+    def of(session_id, cooperative_id):
+        """A select of one cooperative's actions after one session, by section then as added."""
+        return (select(FollowupAction).where(FollowupAction.session_id == session_id,
+                                             FollowupAction.cooperative_id == cooperative_id)
+                .order_by(FollowupAction.section_code, FollowupAction.id))
