@@ -145,6 +145,18 @@ def test_cooperative_page_shows_each_section_now_against_before(rounds, client, 
     assert 'id="change"' not in client.get(f"/cooperatives/{untouched}").get_data(as_text=True)
 
 
+def test_readiness_sheet_shows_the_change_since_the_round_before(rounds, client, auth):
+    auth.login("fas.diwek")
+    html = client.get(f"/sheet/{rounds['c1']}").get_data(as_text=True)
+    assert element(html, "sheet-change") == ("Dibanding putaran sebelumnya (kunjungan 1 September 2025, skor 50): "
+                                             "naik +12,5")
+    section = INSTRUMENT.section("A").title.get("id")
+    assert element(html, "section-A") == f"A. {section} 75 {label('cukup-siap')} naik +25"  # 75 is in that band
+    assert element(html, "section-B").endswith("turun −3") and element(html, "section-C").endswith("tetap =")
+    only = client.get(f"/sheet/{rounds['c3']}").get_data(as_text=True)
+    assert 'id="sheet-change"' not in only and "Perubahan" not in only
+
+
 def test_kecamatan_page_compares_section_means_of_cooperatives_with_two_rounds(rounds, client, auth):
     auth.login("dinas")
     html = client.get(f"/dashboard/{DIWEK}").get_data(as_text=True)
@@ -154,8 +166,8 @@ def test_kecamatan_page_compares_section_means_of_cooperatives_with_two_rounds(r
     assert element(html, "change-B") == "B 3 34,3 32,3 turun −2"
     assert element(html, "change-C") == "C 3 41 40 turun −1"
     assert element(html, "change-H") == "H 3 37,7 36,7 turun −1"
-    change = lambda coop: re.search(r'data-label="Perubahan">(.*?)</td>', html[html.index(f'id="coop-{coop}"'):],  # noqa: E731
-                                    re.S).group(1)
+    def change(coop):
+        return re.search(r'data-label="Perubahan">(.*?)</td>', html[html.index(f'id="coop-{coop}"'):], re.S).group(1)
     assert text(change(rounds["c1"])) == "naik +12,5"
     assert text(change(rounds["c5"])) == "turun −3"
     assert text(change(rounds["c3"])) == "–"
@@ -292,14 +304,12 @@ def test_change_tables_fit_a_phone(page, live_server, shot):
         ids = two_rounds()
     log_in(page, live_server, "dinas")
     for path, name in ((f"/cooperatives/{ids['c1']}", "cooperative"), (f"/dashboard/{DIWEK}", "kecamatan"),
-                       ("/change/", "change"), (f"/bimtek/{ids['s1']}", "session")):
+                       ("/change/", "change"), (f"/bimtek/{ids['s1']}", "session"), (f"/sheet/{ids['c1']}", "sheet")):
         page.goto(live_server.url + path)
-        expect(page.locator("#change-title, .change-areas").first).to_be_visible()
+        expect(page.locator("#change-title, .change-areas, #sheet-change").first).to_be_visible()
         assert no_horizontal_scroll(page), name
         width = page.evaluate("window.innerWidth")
-        for table in page.locator("#change table, table.change-areas, table.change-split").all():
+        for table in page.locator("#change table, .change-areas, .change-split, .sheet-sections").all():
             box = table.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= width, name
         shot(page, name)
-    page.goto(f"{live_server.url}/change/")
-    expect(page.locator(f"#row-{DIWEK.replace('.', chr(92) + '.')} td").first).to_be_visible()

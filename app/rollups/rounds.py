@@ -70,6 +70,13 @@ def cooperative_change(assessments):
     return {"change": comparison, "change_instrument": newest.instrument if newest else None}
 
 
+def rounds_change(cooperative_id, current):
+    """The Comparison of the cooperative's latest approved round of the `current` instrument with the one
+    before it, or None without any: one query."""
+    rounds = approved_rounds([Cooperative.id == cooperative_id], current.code)
+    return latest(rounds.get(cooperative_id, []))
+
+
 def district_change(where, current):
     """What a kecamatan page shows: per section of the `current` instrument, the mean score now and before
     over the cooperatives with two approved rounds, and how many those are."""

@@ -14,7 +14,7 @@ from app.instruments.scoring import level_bands, level_for, ready_from
 from app.rollups.progress import STATES, progress as tally
 from app.rollups.queries import approval_of, facilitators, visit_counts
 from app.rollups.change import direction
-from app.rollups.rounds import area_splits, district_change
+from app.rollups.rounds import area_splits, district_change, rounds_change
 from app.rollups.stats import to_strengthen
 from app.i18n import today
 
@@ -100,6 +100,7 @@ def sheet(cooperative_id):
     latest = latest_in([Cooperative.id == cooperative.id], Asked(today(), False), current).get(cooperative.id)
     return render_template("rollups/sheet.html", cooperative=cooperative, instrument=current, printed=today(),
                            bands=level_bands(current), ready=ready_from(current),
+                           change=rounds_change(cooperative.id, current),
                            **readiness(latest.current if latest else None, current))
 
 
