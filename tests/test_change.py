@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from playwright.sync_api import expect
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.assessments.models import Assessment, Event
 from app.auth.models import User
@@ -145,6 +145,22 @@ def test_cooperative_page_shows_each_section_now_against_before(rounds, client, 
     assert 'id="change"' not in client.get(f"/cooperatives/{untouched}").get_data(as_text=True)
 
 
+def test_rounds_with_different_sections_compare_only_the_total(rounds, client, auth):
+    version = db.session.scalar(select(Assessment.instrument_version_id))
+    coop = in_district(DIWEK, 10)
+    approved(version, coop, 30, "kurang-siap", [30] * 7, (2025, 9, 20), (2025, 9, 21))  # no section H then
+    approved(version, coop, 42, "kurang-siap", [40] * 8, (2025, 11, 20), (2025, 11, 21))
+    db.session.commit()
+    coop_id = coop.id
+    auth.login("fas.diwek")
+    html = client.get(f"/cooperatives/{coop_id}").get_data(as_text=True)
+    assert element(html, "change-total") == "Skor total 30 42 naik +12"
+    assert 'id="change-A"' not in html and "kedua putaran memuat bagian yang berbeda" in html
+    auth.login("dinas")
+    kecamatan = client.get(f"/dashboard/{DIWEK}").get_data(as_text=True)
+    assert "atas 4 koperasi" in kecamatan and element(kecamatan, "change-A") == "A 3 37,7 48,3 naik +10,7"
+
+
 def test_readiness_sheet_shows_the_change_since_the_round_before(rounds, client, auth):
     auth.login("fas.diwek")
     html = client.get(f"/sheet/{rounds['c1']}").get_data(as_text=True)
@@ -224,6 +240,46 @@ def test_a_supervisor_sees_only_their_kecamatan(rounds, client, auth):
     assert client.get(f"/bimtek/{rounds['s2']}").status_code == 404
     auth.login("fas.diwek")
     assert client.get("/change/").status_code == 403
+
+
+def statements_for(client, paths):
+    """{path: the number of SQL statements its page ran}."""
+    found = []
+
+    def count(_conn, _cursor, statement, *_args):
+        found.append(statement)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        counts = {}
+        for path in paths:
+            found.clear()
+            assert client.get(path).status_code == 200
+            counts[path] = len(found)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return counts
+
+
+def test_pages_read_rounds_and_attendance_in_a_fixed_number_of_queries(rounds, client, auth):
+    """Twelve more cooperatives with two rounds, half of them registered and present, cost no more statements."""
+    auth.login("dinas")
+    paths = ["/change/", f"/bimtek/{rounds['s1']}", f"/dashboard/{DIWEK}", f"/cooperatives/{rounds['c1']}",
+             f"/sheet/{rounds['c1']}"]
+    statements_for(client, paths)  # the first read of the instrument parses it, once per process
+    before = statements_for(client, paths)
+    version = db.session.scalar(select(Assessment.instrument_version_id))
+    session = db.session.get(BimtekSession, rounds["s1"])
+    for n in range(6):
+        for district, first in ((DIWEK, 4), (WONOSALAM, 2)):  # after the fixture's own
+            coop = in_district(district, first + n)
+            approved(version, coop, 30, "kurang-siap", [30] * 8, (2025, 9, 20), (2025, 9, 21))
+            approved(version, coop, 35, "kurang-siap", [35] * 8, (2025, 11, 20), (2025, 11, 21))
+            if n % 2:
+                registered(session, coop, {S1_DAYS[0]: True})
+    db.session.commit()
+    assert statements_for(client, paths) == before
+    html = client.get("/change/").get_data(as_text=True)
+    assert element(html, "row-total").startswith("Jumlah 9 ")  # 3 + 6 attended
 
 
 def test_change_in_english(rounds, client, auth):
