@@ -21,7 +21,8 @@ from app.instruments.models import publish
 from app.regions.models import District, Village
 from app.roles import SUPERVISOR
 from app.rollups.change import (DOWN, SAME, UP, Comparison, Round, around, attended_between, by_cooperative,
-                                direction, latest, section_means, split_around_session, split_between_rounds)
+                                direction, latest, section_means, split_around_session, split_between_rounds,
+                                topic_change)
 from tests.support import DIWEK, INSTRUMENT, SOURCE, WONOSALAM, add_user
 from tests.test_accessibility import BLOCKING, axe_violations
 from tests.test_browser import log_in, no_horizontal_scroll
@@ -218,6 +219,10 @@ def test_session_page_compares_those_who_attended_with_those_who_did_not(rounds,
                                                     "Rata-rata perubahan skor total naik +10 naik +1")
     assert element(html, "change-split-A").endswith("naik +20 naik +3,5")
     assert element(html, "change-split-B").endswith("turun −1,5 turun −1,5")
+    # a topic: each cooperative's mean change of its sections, then the mean of those
+    assert element(html, "change-split-topic-tugas-pengurus-pengawas").endswith("= turun −1,5")  # D, E
+    assert element(html, "change-split-topic-penguatan-kelembagaan").endswith(  # A, C, G, H: (6.25 + 3.75) / 2
+        "Penguatan kelembagaan naik +5 turun −0,2")  # (2.5 - 3) / 2 = -0.25, shown rounded half to even
     both = rounds["counts"][DIWEK] + rounds["counts"][WONOSALAM]
     assert f"Belum bisa dibandingkan: {both - 4} koperasi." in html
     second = client.get(f"/bimtek/{rounds['s2']}").get_data(as_text=True)  # Wonosalam only, no attendance taken
@@ -316,6 +321,13 @@ def test_sections_are_compared_only_between_versions_with_the_same_sections():
     missing = Comparison(r(1, 2, 75, {"A": None}), r(1, 1, 50, {"A": 50}))
     assert missing.section_change("A") is None
     assert section_means([same, other, missing], ["A", "B"])[0].n == 1
+
+
+def test_a_topic_averages_each_cooperatives_mean_change_of_its_sections():
+    one = Comparison(r(1, 2, 0, {"A": 75, "B": 37, "C": 60}), r(1, 1, 0, {"A": 50, "B": 40, "C": 60}))
+    two = Comparison(r(2, 2, 0, {"A": 70, "B": None, "C": 60}), r(2, 1, 0, {"A": 60, "B": 40, "C": 60}))
+    assert topic_change([one, two], ["A", "B"]) == ((11 + 10) / 2, 2)
+    assert topic_change([one, two], ["B"]) == (-3, 1) and topic_change([], ["A"]) == (None, 0)
 
 
 def test_latest_compares_within_one_instrument():

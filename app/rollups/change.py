@@ -113,6 +113,17 @@ def section_means(comparisons, section_codes):
     return found
 
 
+def topic_change(comparisons, section_codes):
+    """(mean, N) of a training topic's change: over the comparisons scoring any of the topic's
+    `section_codes` in both rounds, each one's mean change of those sections; (None, 0) without any."""
+    changes = []
+    for comparison in comparisons:
+        found = [c for c in map(comparison.section_change, section_codes) if c is not None]
+        if found:
+            changes.append(mean(found))
+    return (mean(changes) if changes else None, len(changes))
+
+
 @dataclass
 class Group:
     """The cooperatives of one kind (attended or not) that two rounds compare."""
@@ -129,6 +140,9 @@ class Group:
 
     def sections(self, section_codes):
         return section_means(self.compared, section_codes)
+
+    def topic(self, section_codes):
+        return topic_change(self.compared, section_codes)
 
 
 @dataclass
