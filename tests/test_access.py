@@ -294,6 +294,12 @@ ROUTES = {
     "/instruments/": [Case(ADMIN_ONLY)],
     "/instruments/<int:version_id>": [Case(ADMIN_ONLY), Case((LOGIN, 403, 403, 404, 403, 403), "unknown",
                                                              args={"version_id": 999})],
+
+    # Part C (issue 23): change between rounds, attended or not, per area (linked from the dashboard)
+    "/change/": [Case(REVIEWERS),
+                 Case((LOGIN, 403, 200, 200, 403, 200), "the regency", query="area=35.17"),
+                 Case((LOGIN, 403, 404, 404, 403, 404), "another regency", query="area=35.16"),
+                 Case((LOGIN, 403, 404, 404, 403, 404), "a kecamatan", query=lambda area: f"area={area.district}")],
 }
 
 

@@ -211,7 +211,7 @@ def test_kecamatan_page_with_change_and_heat_map(known, client, auth):
     html = client.get(f"/dashboard/{DIWEK}").get_data(as_text=True)
     start = html.index(f'<tr id="coop-{known["c1"]}">')
     c1 = cells(html[start:html.index("</tr>", start)])
-    assert c1[1:] == ["90", "Siap", "+10", "95", "90", "85", "80", "90", "95", "90", "95"]
+    assert c1[1:] == ["90", "Siap", "naik +10", "95", "90", "85", "80", "90", "95", "90", "95"]
     # 95 reaches Siap, the fourth level: its colour, and the section's code as the cell's caption on a phone
     assert '<td class="num heat lv-3" data-label="A">95</td>' in html
 

@@ -13,6 +13,7 @@ from app.regions.models import District
 from app.rendering import form_page
 from app.roles import ADMIN, SUPERVISOR
 from app.rollups.asked import Asked, instrument, latest_in, states_in
+from app.rollups.rounds import session_split
 from app.rollups.stats import topics_by_weakness
 
 FIELDS = ("title", "held_on", "ends_on", "venue", "notes")
@@ -62,9 +63,10 @@ def show(session_id):
     where = [area.district_clause(), in_session]
     latest = latest_in(where, asked, current) if current else {}
     topics = [(topic, topic.sections) for topic in current.topics] if current else []
+    cooperatives = db.session.scalars(area.cooperatives().where(in_session)).all()
     return render_template("bimtek/show.html", session=session, asked=asked, instrument=current, latest=latest,
-                           states=states_in(where, asked) if current else {},
-                           cooperatives=db.session.scalars(area.cooperatives().where(in_session)).all(),
+                           states=states_in(where, asked) if current else {}, cooperatives=cooperatives,
+                           split=session_split(session, where, current, [c.id for c in cooperatives]),
                            topics=topics_by_weakness([l.current for l in latest.values()], topics,
                                                      current.section_codes) if current else [],
                            **test_results(session), **session_plans(session))

@@ -15,6 +15,7 @@ from app.followup.service import cooperative_followup
 from app.inputs import page_number
 from app.regions.models import District, Village
 from app.rendering import form_page, render
+from app.rollups.rounds import cooperative_change
 from app.roles import ADMIN
 
 PROFILE_FIELDS = ("name", "sk_ahu", "nib", "nik", "founded_on", "address", "phone", "member_count")
@@ -40,10 +41,10 @@ def index():
 def show(cooperative_id):
     """A cooperative's profile, visit status, pengurus and pengawas, and its assessments with their scores."""
     cooperative = scope().cooperative_or_404(cooperative_id)
-    assessments = db.session.scalars(scope().assessments().where(Assessment.cooperative_id == cooperative.id))
+    assessments = db.session.scalars(scope().assessments().where(Assessment.cooperative_id == cooperative.id)).all()
     visit = visits(scope(), [cooperative.id], current_user.id)[cooperative.id]
-    return render_template("cooperatives/show.html", cooperative=cooperative, assessments=assessments.all(),
-                           visit=visit, **cooperative_followup(cooperative))
+    return render_template("cooperatives/show.html", cooperative=cooperative, assessments=assessments,
+                           visit=visit, **cooperative_followup(cooperative), **cooperative_change(assessments))
 
 
 @bp.route("/<int:cooperative_id>/edit", methods=["GET", "POST"])

@@ -13,8 +13,12 @@ from app.rollups.asked import DISTRICTS, Asked, area_asked, area_rollups, instru
 from app.instruments.scoring import level_bands, level_for, ready_from
 from app.rollups.progress import STATES, progress as tally
 from app.rollups.queries import approval_of, facilitators, visit_counts
+from app.rollups.change import direction
+from app.rollups.rounds import area_splits, district_change, rounds_change
 from app.rollups.stats import to_strengthen
 from app.i18n import today
+
+bp.add_app_template_global(direction, "change_direction")
 
 SORTS = {
     "name": lambda row: row[0].name,
@@ -55,6 +59,19 @@ def district(code):
     cooperatives = db.session.scalars(area.cooperatives().where(District.code == code)).all()
     return render_template("rollups/district.html", district=kecamatan, cooperatives=cooperatives,
                            latest=latest_in(where, asked, current), states=states_in(where, asked), asked=asked,
+                           instrument=current, **district_change(where, current))
+
+
+@bp.get("/change/")
+@role_required(ADMIN, SUPERVISOR)
+def change():
+    """Per area inside the one asked (?area=, as on the dashboard): how cooperatives changed from their
+    previous approved round to their latest, those that attended a Bimtek between the two against those
+    that did not, and how many cannot be compared yet."""
+    current = instrument() or abort(404)
+    place, where, tier, areas = area_asked(scope(), request.args.get("area") or None)
+    rows, total = area_splits(areas, tier, where, current)
+    return render_template("rollups/change.html", rows=rows, total=total, tier=tier, place=place,
                            instrument=current)
 
 
@@ -83,6 +100,7 @@ def sheet(cooperative_id):
     latest = latest_in([Cooperative.id == cooperative.id], Asked(today(), False), current).get(cooperative.id)
     return render_template("rollups/sheet.html", cooperative=cooperative, instrument=current, printed=today(),
                            bands=level_bands(current), ready=ready_from(current),
+                           change=rounds_change(cooperative.id, current),
                            **readiness(latest.current if latest else None, current))
 
 
