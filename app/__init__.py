@@ -22,6 +22,7 @@ VIEWS = (
     "app.cooperatives.routes", "app.cooperatives.commands", "app.instruments.routes", "app.instruments.commands",
     "app.assessments.routes", "app.assessments.photo_routes", "app.assessments.sync", "app.reviews.routes",
     "app.rollups.routes", "app.rollups.exports", "app.bimtek.routes",
+    "app.bimtek.participants",
 )
 
 

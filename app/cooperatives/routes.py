@@ -7,6 +7,7 @@ from sqlalchemy import or_
 from app.access import role_required, scope
 from app.assessments.models import Assessment
 from app.assessments.visits import visits
+from app.bimtek.people import trainings
 from app.cooperatives import bp
 from app.cooperatives.forms import BLANK_OFFICER_ROWS, CooperativeForm
 from app.cooperatives.models import Officer
@@ -42,7 +43,7 @@ def show(cooperative_id):
     assessments = db.session.scalars(scope().assessments().where(Assessment.cooperative_id == cooperative.id))
     visit = visits(scope(), [cooperative.id], current_user.id)[cooperative.id]
     return render_template("cooperatives/show.html", cooperative=cooperative, assessments=assessments.all(),
-                           visit=visit)
+                           visit=visit, **trainings(cooperative.id))
 
 
 @bp.route("/<int:cooperative_id>/edit", methods=["GET", "POST"])
