@@ -336,3 +336,23 @@ def test_the_participants_export_reads_back(client, auth, training):
     assert client.get(f"/bimtek/{session_id}/participants.pdf").status_code == 404
     auth.login("fas.diwek")
     assert client.get(f"/bimtek/{session_id}/participants.xlsx").status_code == 403
+
+
+def test_demo_load_gives_the_demo_session_participants_once(app, runner):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    session = db.session.scalar(select(BimtekSession))
+    assert session.held_on == date(2025, 10, 14) and session.ends_on == date(2025, 10, 15)
+    participants = session.participants
+    assert len(participants) == 13 and "Bimtek 14-10-2025: 13 participants." in result.output
+    by_district = {}
+    for participant in participants:
+        by_district.setdefault(participant.cooperative.village.district_code, set()).add(participant.cooperative_id)
+    assert {k: len(v) for k, v in by_district.items()} == {DIWEK: 3, WONOSALAM: 3}
+    newcomer = [p for p in participants if p.person.officer_id is None]
+    assert [(p.person.name, p.person.nik) for p in newcomer] == [("Siti Aminah", NIK)]
+    assert sum(p.position.startswith("pengurus:") for p in participants) == 12
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0 and "13 participants." in again.output
+    db.session.expire_all()
+    assert count(Participant) == 13 and count(Person) == 13
