@@ -60,8 +60,8 @@ CHANGES = {
     "/bimtek/new": Change("admin", data=SESSION_FORM),
     "/bimtek/<int:session_id>/edit": Change("admin", data=SESSION_FORM),
     # Part P: registering and removing a session's participants
-    "/bimtek/<int:session_id>/participants": Change(
-        "admin", data={"cooperative": lambda area: area.cooperative, "name": "Orang Baru", "position": "pengurus:ketua"}),
+    "/bimtek/<int:session_id>/participants": Change("admin", data={
+        "cooperative": lambda area: area.cooperative, "name": "Orang Baru", "position": "pengurus:ketua"}),
     "/bimtek/<int:session_id>/participants/<int:participant_id>/remove": Change("admin", data={"confirmed": "y"}),
     "/cooperatives/<int:cooperative_id>/edit": Change("admin", data={"name": "Koperasi Desa Merah Putih Baru"}),
     "/reviews/<uuid:assessment_id>/<action>": Change(

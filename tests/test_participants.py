@@ -356,3 +356,37 @@ def test_demo_load_gives_the_demo_session_participants_once(app, runner):
     assert again.exit_code == 0 and "13 participants." in again.output
     db.session.expire_all()
     assert count(Participant) == 13 and count(Person) == 13
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_with_htmx_the_cooperatives_section_alone_comes_back(client, auth, training, tmp_path):
+    session_id, (first, second, *_) = training
+    auth.login("dinas")
+    url = f"/bimtek/{session_id}/participants"
+    ketua, = officer_ids(first, "pengurus:ketua")
+    response = client.post(url, headers=HTMX, data={"csrf_token": auth.token(url), "cooperative": first,
+                                                    "officers": [ketua]})
+    section = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert section.lstrip().startswith(f'<section class="register" id="koperasi-{first}"')
+    assert "<html" not in section and "1 peserta didaftarkan." in section and "Ketua 0 · Ketua (terdaftar)" in section
+    assert count(Participant) == 1
+    before = snapshot(tmp_path)
+    response = client.post(url, headers=HTMX, data={"csrf_token": auth.token(url), "cooperative": second,
+                                                    "name": "Siti", "position": "pengurus:ketua", "nik": "123"})
+    section = response.get_data(as_text=True)
+    assert response.status_code == 422 and f'id="koperasi-{second}"' in section and "<html" not in section
+    assert "NIK harus 16 angka." in section and 'value="Siti"' in section and snapshot(tmp_path) == before
+    response = client.post(url, headers=HTMX, data={"csrf_token": auth.token(url), "cooperative": "0",
+                                                    "name": "Siti", "position": "pengurus:ketua"})
+    assert response.status_code == 422 and "<html" in response.get_data(as_text=True)  # no section to put it in
+    assert "Koperasi ini tidak termasuk kecamatan sesi ini." in response.get_data(as_text=True)
+    participant = db.session.scalar(select(Participant.id))
+    response = client.post(f"/bimtek/{session_id}/participants/{participant}/remove", headers=HTMX,
+                           data={"csrf_token": auth.token(url), "confirmed": "y"})
+    section = response.get_data(as_text=True)
+    assert response.status_code == 200 and f'id="koperasi-{first}"' in section and "<html" not in section
+    assert "Ketua 0 dihapus dari peserta sesi ini." in section and "(terdaftar)" not in section
+    assert count(Participant) == 0

@@ -56,8 +56,7 @@ def test_dinas_registers_two_officers_and_a_new_person_on_a_phone(page, live_ser
     section.get_by_label("Slamet Riyadi · Ketua", exact=True).check()
     section.get_by_label("Dewi Lestari · Sekretaris", exact=True).check()
     section.get_by_role("button", name="Daftarkan").click()  # no box is `required`: the browser sends it
-    expect(page.get_by_role("status")).to_have_text("2 peserta didaftarkan.")
-    section = page.locator(f"#koperasi-{first}")
+    expect(section.get_by_role("status")).to_have_text("2 peserta didaftarkan.")  # the section, swapped in place
     expect(section.get_by_label("Slamet Riyadi · Ketua (terdaftar)")).to_be_disabled()
     expect(section.get_by_label("Slamet Riyadi · Ketua (terdaftar)")).to_be_checked()
     expect(section.get_by_label("Sri Wahyuni · Ketua Pengawas", exact=True)).to_be_enabled()
@@ -70,9 +69,8 @@ def test_dinas_registers_two_officers_and_a_new_person_on_a_phone(page, live_ser
     section.get_by_label("Telepon").fill("0812 3000 1985")
     section.get_by_label("NIK (tidak wajib)").fill(NIK[:15])
     section.get_by_role("button", name="Daftarkan").click()
-    section = page.locator(f"#koperasi-{second}")
     expect(section.locator(f"#nik-{second}-error")).to_have_text("NIK harus 16 angka.")
-    expect(page.get_by_role("alert")).to_contain_text("Ada isian yang perlu diperbaiki")
+    expect(section.get_by_role("alert")).to_contain_text("Ada isian yang perlu diperbaiki")
     expect(section.get_by_label("Nama")).to_have_value("Siti Aminah")  # the form as it was sent
     assert no_horizontal_scroll(page)
     shot(page, "nik-refused")
@@ -80,7 +78,7 @@ def test_dinas_registers_two_officers_and_a_new_person_on_a_phone(page, live_ser
 
     section.get_by_label("NIK (tidak wajib)").fill(NIK)
     section.get_by_role("button", name="Daftarkan").click()
-    expect(page.get_by_role("status")).to_have_text("1 peserta didaftarkan.")
+    expect(section.get_by_role("status")).to_have_text("1 peserta didaftarkan.")
     expect(page.locator(f"#koperasi-{second} .people")).to_contain_text("Siti Aminah · Bendahara")
     shot(page, "registered")
     assert registered(live_server) == [

@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +17,7 @@ from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.regions.models import District
+from app.rendering import wants_fragment
 from app.roles import ADMIN, SUPERVISOR
 
 
@@ -32,24 +34,42 @@ def session_cooperatives(session):
 @bp.route("/<int:session_id>/participants", methods=["GET", "POST"])
 @role_required(ADMIN)
 def participants(session_id):
-    """Register who comes from each cooperative of the session's kecamatan: officers ticked, or a new person."""
+    """Register who comes from each cooperative of the session's kecamatan: officers ticked, or a new person.
+    For htmx, the cooperative's section alone comes back."""
     session = session_or_404(session_id)
     cooperatives, form, problem = session_cooperatives(session), RegisterForm(), None
     if form.validate_on_submit():
         try:
-            added = register(session, *chosen(form, cooperatives), form.new_person())
+            cooperative, officers = chosen(form, cooperatives)
+            added = register(session, cooperative, officers, form.new_person())
         except Refused as refused:
             db.session.rollback()
             problem = refused.message
         else:
             db.session.commit()
-            flash(ngettext("%(num)s peserta didaftarkan.", "%(num)s peserta didaftarkan.", len(added)), "success")
-            return redirect(url_for("bimtek.participants", session_id=session.id,
-                                    _anchor=f"koperasi-{form.cooperative.data}"))
-    refused = form.is_submitted() and (problem or form.errors)
-    return render_template("bimtek/participants.html", session=session, form=form, problem=problem,
-                           blank=RegisterForm(formdata=None),
-                           **participation(session, cooperatives)), 422 if refused else 200
+            return registered(session, cooperative, ngettext(
+                "%(num)s peserta didaftarkan.", "%(num)s peserta didaftarkan.", len(added)))
+    status = 422 if form.is_submitted() and (problem or form.errors) else 200
+    posted = next((c for c in cooperatives if str(c.id) == form.cooperative.data), None)
+    if wants_fragment() and posted is not None:
+        return cooperative_section(session, posted, form, problem=problem), status
+    return render_template("bimtek/participants.html", session=session, form=form, problem=problem, done=None,
+                           blank=RegisterForm(formdata=None), **participation(session, cooperatives)), status
+
+
+def registered(session, cooperative, message):
+    """After a change to a cooperative's participants: its section saying `message` (htmx), or back to it."""
+    if wants_fragment():
+        return cooperative_section(session, cooperative, RegisterForm(formdata=None), done=message)
+    flash(message, "success")
+    return redirect(url_for("bimtek.participants", session_id=session.id, _anchor=f"koperasi-{cooperative.id}"))
+
+
+def cooperative_section(session, cooperative, form, problem=None, done=None):
+    """One cooperative's section of the register page: its participants and its form."""
+    return render_block("bimtek/participants.html", "cooperative", session=session, cooperative=cooperative,
+                        form=form, blank=RegisterForm(formdata=None), problem=problem, done=done,
+                        **participation(session, [cooperative]))
 
 
 def chosen(form, cooperatives):
@@ -70,18 +90,19 @@ def remove_participant(session_id, participant_id):
     """Take a participant registered by mistake off the session, once confirmed, with their attendance and
     test answers."""
     session = session_or_404(session_id)
-    ids = [c.id for c in session_cooperatives(session)]
+    cooperatives = {c.id: c for c in session_cooperatives(session)}
     participant = db.one_or_404(select(Participant).where(
-        Participant.id == participant_id, Participant.session_id == session.id, Participant.cooperative_id.in_(ids)))
-    back = url_for("bimtek.participants", session_id=session.id, _anchor=f"koperasi-{participant.cooperative_id}")
+        Participant.id == participant_id, Participant.session_id == session.id,
+        Participant.cooperative_id.in_(cooperatives)))
+    cooperative = cooperatives[participant.cooperative_id]
     if not ConfirmForm().confirmed.data:
         return render_template("bimtek/remove_participant.html", participant=participant, action=request.path,
-                               fields={}, cancel=back)
+                               fields={}, cancel=url_for("bimtek.participants", session_id=session.id,
+                                                         _anchor=f"koperasi-{cooperative.id}"))
     name = participant.person.name
     remove(participant)
     db.session.commit()
-    flash(_("%(name)s dihapus dari peserta sesi ini.", name=name), "success")
-    return redirect(back)
+    return registered(session, cooperative, _("%(name)s dihapus dari peserta sesi ini.", name=name))
 
 
 @bp.get("/<int:session_id>/participants.<fmt>")
