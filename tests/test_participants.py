@@ -15,8 +15,9 @@ from app.extensions import db
 from app.regions.files import read_regions
 from app.regions.models import District, Village
 from app.regions.store import save_regions
+from app.auth.models import User
 from app.roles import SUPERVISOR
-from tests.support import DIWEK, REGIONS_DIR, WONOSALAM, add_user
+from tests.support import DIWEK, PASSWORD_HASH, REGIONS_DIR, WONOSALAM, add_user
 from tests.world import snapshot
 
 NIK = "3517084507850001"
@@ -338,7 +339,7 @@ def test_the_participants_export_reads_back(client, auth, training):
     assert client.get(f"/bimtek/{session_id}/participants.xlsx").status_code == 403
 
 
-def test_demo_load_gives_the_demo_session_participants_once(app, runner):
+def test_demo_load_gives_the_demo_session_participants_once(app, runner, client, auth):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     session = db.session.scalar(select(BimtekSession))
@@ -356,6 +357,14 @@ def test_demo_load_gives_the_demo_session_participants_once(app, runner):
     assert again.exit_code == 0 and "13 participants." in again.output
     db.session.expire_all()
     assert count(Participant) == 13 and count(Person) == 13
+    db.session.scalar(select(User).where(User.username == "dinas")).password_hash = PASSWORD_HASH
+    session_id = session.id
+    db.session.commit()
+    auth.login("dinas")  # what `make run` shows a new user
+    page = client.get(f"/bimtek/{session_id}").get_data(as_text=True)
+    assert "13 peserta" in page and "14 Oktober 2025 – 15 Oktober 2025" in page
+    assert "Siti Aminah" in page and "Manajer Usaha" in page
+    assert "Ada peserta, tetapi kurang dari 2 pengurus: 0 koperasi" in page
 
 
 HTMX = {"HX-Request": "true"}
