@@ -19,7 +19,8 @@ class RegisterForm(BaseForm):
     position = SelectField(_l("Jabatan"), choices=choices([("", _l("Pilih jabatan")), *OFFICER_ROLES.items(),
                                                            (OTHER, _l("Lainnya (tulis di bawah)"))]),
                            validate_choice=False)  # checked below, only for a new person
-    position_other = StringField(_l("Jabatan lain"), filters=[strip_or_none], validators=[Optional(), Length(max=80)])
+    position_other = StringField(_l("Jabatan lain (jika memilih Lainnya)"), filters=[strip_or_none],
+                                 validators=[Optional(), Length(max=80)])
     phone = StringField(_l("Telepon"), filters=[strip_or_none], validators=[Optional(), Length(max=20)])
     nik = StringField(_l("NIK (tidak wajib)"), filters=[lambda v: normalized(v) or None],
                       render_kw={"inputmode": "numeric", "autocomplete": "off"})

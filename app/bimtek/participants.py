@@ -1,5 +1,5 @@
 """A session's participants: the Dinas registers them per cooperative, removes one, and exports the list."""
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from jinja2_fragments.flask import render_block
@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 from app.access import role_required, scope
 from app.bimtek import bp
 from app.bimtek.models import BimtekSession, Participant
+from app.bimtek.participant_export import participants_file
 from app.bimtek.participant_form import RegisterForm
 from app.bimtek.people import Refused, participants_of, participation, register, remove
-from app.bimtek.participant_export import participants_file
 from app.bimtek.routes import sessions
 from app.cooperatives.models import Cooperative
 from app.extensions import db
@@ -22,6 +22,7 @@ from app.roles import ADMIN, SUPERVISOR
 
 
 def session_or_404(session_id):
+    """A session covering the user's area."""
     return db.one_or_404(sessions().where(BimtekSession.id == session_id))
 
 
