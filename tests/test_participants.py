@@ -193,6 +193,24 @@ def test_a_second_registration_of_the_same_person_is_refused(client, auth, train
             name="budi", position="pengurus:ketua")
     refused(client, auth, session_id, tmp_path, "NIK ini sudah tercatat untuk orang dari koperasi lain.",
             cooperative=first, name="Siti", position="pengurus:bendahara", nik=NIK)
+    sekretaris, = officer_ids(first, "pengurus:sekretaris")  # ticked, and typed again as a new person
+    refused(client, auth, session_id, tmp_path, "sekretaris 0 sudah terdaftar di sesi ini.", cooperative=first,
+            officers=[sekretaris], name="sekretaris 0", position="pengurus:sekretaris")
+    refused(client, auth, session_id, tmp_path, "Ketua 0 sudah terdaftar di sesi ini.", cooperative=first,
+            name="Ketua 0", position="pengurus:ketua")
+
+
+def test_an_officer_and_a_new_person_with_their_nik_in_one_form_are_one(client, auth, training, tmp_path):
+    session_id, (first, *_) = training
+    auth.login("dinas")
+    ketua, sekretaris = officer_ids(first, "pengurus:ketua", "pengurus:sekretaris")
+    post(client, auth, session_id, cooperative=first, name="Ketua Nol", position="pengurus:ketua", nik=NIK)
+    person = db.session.scalar(select(Person))
+    person.officer_id, person.cooperative_id = ketua, first  # the Dinas's new person was the ketua all along
+    db.session.execute(Participant.__table__.delete())
+    db.session.commit()
+    refused(client, auth, session_id, tmp_path, "Ketua 0 sudah terdaftar di sesi ini.", cooperative=first,
+            officers=[ketua, sekretaris], name="Ketua 0", position="pengurus:ketua", nik=NIK)
 
 
 def test_an_empty_or_half_filled_form_says_what_is_missing(client, auth, training, tmp_path):

@@ -39,8 +39,8 @@ def register(session, cooperative, officers, new=None):
     people = [person_for_officer(officer) for officer in officers]
     if new is not None:
         people.append(person_for_new(cooperative, new))
-    for person in people:
-        if already_registered(session, cooperative, person):
+    for n, person in enumerate(people):
+        if already_registered(session, cooperative, person, people[:n]):
             raise Refused(_("%(name)s sudah terdaftar di sesi ini.", name=person.name))
     added = [Participant(session=session, person=person, cooperative=cooperative, position=person.position)
              for person in people]
@@ -48,14 +48,16 @@ def register(session, cooperative, officers, new=None):
     return added
 
 
-def already_registered(session, cooperative, person):
-    """Whether `person` is a participant of `session` already: the same Person, or for a new person without
-    a NIK, one of the same name from the same cooperative."""
-    if person.id is not None:
-        return any(p.person_id == person.id for p in session.participants)
-    return person.nik is None and any(
-        p.cooperative_id == cooperative.id and p.person.nik is None
-        and p.person.name.casefold() == person.name.casefold() for p in session.participants)
+def already_registered(session, cooperative, person, earlier=()):
+    """Whether `person` is a participant of `session` already, or among `earlier` (of the same request): the
+    same Person, or for a new person with neither NIK nor officer record, one of the same name from the same
+    cooperative."""
+    if any(p is person for p in earlier) or (
+            person.id is not None and any(p.person_id == person.id for p in session.participants)):
+        return True
+    namesakes = [*earlier, *(p.person for p in session.participants if p.cooperative_id == cooperative.id)]
+    return person.nik is None and person.officer_id is None and person.officer is None and any(
+        p.nik is None and p.name.casefold() == person.name.casefold() for p in namesakes)
 
 
 def person_for_officer(officer):
