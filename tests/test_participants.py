@@ -213,6 +213,18 @@ def test_an_officer_and_a_new_person_with_their_nik_in_one_form_are_one(client, 
             officers=[ketua, sekretaris], name="Ketua 0", position="pengurus:ketua", nik=NIK)
 
 
+def test_a_registration_made_meanwhile_on_another_screen_is_refused(client, auth, training, tmp_path, monkeypatch):
+    session_id, (first, *_) = training
+    auth.login("dinas")
+    ketua, = officer_ids(first, "pengurus:ketua")
+    post(client, auth, session_id, cooperative=first, officers=[ketua])
+    # the other screen's check ran before this one's registration was saved: only the database can tell
+    monkeypatch.setattr("app.bimtek.people.already_registered", lambda *args: False)
+    refused(client, auth, session_id, tmp_path, "Peserta ini baru saja didaftarkan dari layar lain.",
+            cooperative=first, officers=[ketua])
+    assert count(Participant) == 1
+
+
 def test_an_empty_or_half_filled_form_says_what_is_missing(client, auth, training, tmp_path):
     session_id, (first, *_) = training
     auth.login("dinas")

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.bimtek.coverage import coverage
@@ -45,6 +46,10 @@ def register(session, cooperative, officers, new=None):
     added = [Participant(session=session, person=person, cooperative=cooperative, position=person.position)
              for person in people]
     db.session.add_all(added)
+    try:
+        db.session.flush()
+    except IntegrityError:  # someone else registered the same person, or used the NIK, a moment before
+        raise Refused(_("Peserta ini baru saja didaftarkan dari layar lain. Muat ulang halaman.")) from None
     return added
 
 
