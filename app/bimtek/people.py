@@ -107,25 +107,44 @@ def days_present(participant):
     return sum(1 for row in participant.attendance if row.present)
 
 
+class Labelled:
+    """What a template needs to show a participant: their position in words and the days they came."""
+    label = staticmethod(position_label)
+    days_present = staticmethod(days_present)
+
+
+@dataclass
+class Roster(Labelled):
+    """A session's participants from some cooperatives (the user's, of its kecamatan), and their coverage."""
+    participants: list
+    by_cooperative: dict  # cooperative id -> its participants
+    cooperatives: dict  # id -> Cooperative, in the order given
+    coverage: object  # app.bimtek.coverage.Coverage
+
+
+@dataclass
+class History(Labelled):
+    """A cooperative's Bimtek history: its participants of every session, newest session first."""
+    participants: list
+
+
 def participation(session, cooperatives):
-    """What the session page shows of its participants: those of `cooperatives` (the user's, in the
-    session's kecamatan) by cooperative, and the coverage."""
+    """The template context of a session's participants from `cooperatives` (the user's, in the session's
+    kecamatan): {"roster": Roster}."""
     ids = [c.id for c in cooperatives]
     found = participants_of(session, ids)
     by_cooperative = {}
     for participant in found:
         by_cooperative.setdefault(participant.cooperative_id, []).append(participant)
-    return {"participants": found, "by_cooperative": by_cooperative,
-            "coverage": coverage(ids, [(p.cooperative_id, p.position) for p in found]),
-            "cooperative_by_id": {c.id: c for c in cooperatives}, "position_label": position_label,
-            "days_present": days_present}
+    return {"roster": Roster(found, by_cooperative, {c.id: c for c in cooperatives},
+                             coverage(ids, [(p.cooperative_id, p.position) for p in found]))}
 
 
 def trainings(cooperative_id):
-    """A cooperative's Bimtek history: who was trained in which session, newest session first."""
+    """The template context of a cooperative's Bimtek history: {"bimtek_history": History}."""
     found = db.session.scalars(
         select(Participant).join(Participant.session).where(Participant.cooperative_id == cooperative_id)
         .options(selectinload(Participant.person), selectinload(Participant.attendance),
                  selectinload(Participant.session))
         .order_by(BimtekSession.held_on.desc(), BimtekSession.id, Participant.id)).all()
-    return {"trainings": found, "position_label": position_label, "days_present": days_present}
+    return {"bimtek_history": History(found)}
