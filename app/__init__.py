@@ -21,9 +21,9 @@ VIEWS = (
     "app.main.routes", "app.auth.routes", "app.regions.commands", "app.users.routes", "app.users.commands",
     "app.cooperatives.routes", "app.cooperatives.commands", "app.instruments.routes", "app.instruments.commands",
     "app.assessments.routes", "app.assessments.photo_routes", "app.assessments.sync", "app.reviews.routes",
-    "app.rollups.routes", "app.rollups.exports", "app.bimtek.routes", "app.bimtek.attendance",
-    "app.bimtek.attendance_sheet", "app.bimtek.pretest", "app.bimtek.score_exports", "app.followup.routes",
-    "app.followup.exports",
+    "app.rollups.routes", "app.rollups.exports", "app.bimtek.routes", "app.bimtek.participants",
+    "app.bimtek.attendance", "app.bimtek.attendance_sheet", "app.bimtek.pretest", "app.bimtek.score_exports",
+    "app.followup.routes", "app.followup.exports",
 )
 
 

@@ -17,6 +17,7 @@ MESSAGES = {
     "Invalid input.": _("Isian tidak valid."),
     "Not a valid choice.": _("Pilihan tidak valid."),
     "Invalid Choice: could not coerce.": _("Pilihan tidak valid."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": _("Pilihan tidak valid."),
     "Not a valid integer value.": _("Harus berupa bilangan bulat."),
     "Not a valid decimal value.": _("Harus berupa angka."),
     "Not a valid float value.": _("Harus berupa angka."),

@@ -283,6 +283,28 @@ ROUTES = {
         Case(HOME_REVIEWERS, "home Bimtek", query=lambda area: f"session={area.session}", shows=True),
         Case((LOGIN, 403, 404, 404, 403, 404), "another regency's Bimtek", area=FOREIGN,
              query=lambda area: f"session={area.session}"),
+    # Part P: a session's participants, registered by the Dinas; their export for the Dinas and supervisors
+    "/bimtek/<int:session_id>/participants": [
+        Case(ADMIN_ONLY, shows=True),
+        Case(ADMIN_ONLY, "shared", args={"session_id": lambda area: area.shared_session}, shows=True),
+        Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN),
+        Case(ADMIN_REFUSED, "empty form", method="POST"),
+        Case((HX_LOGIN, 403, 403, 422, 403, 403), "htmx, empty form", method="POST", htmx=True),
+        Case(ADMIN_REFUSED, "a cooperative not of the session", method="POST",
+             data={"cooperative": "0", "name": "Orang Lain", "position": "pengurus:ketua"})],
+    "/bimtek/<int:session_id>/participants/<int:participant_id>/remove": [
+        Case((LOGIN, 403, 403, 200, 403, 403), "not confirmed: the confirmation page", shows=True),
+        Case((LOGIN, 403, 403, Redirect("/bimtek/*/participants"), 403, 403), "confirmed", data={"confirmed": "y"}),
+        Case((HX_LOGIN, 403, 403, 200, 403, 403), "htmx, confirmed: the cooperative's section",
+             data={"confirmed": "y"}, htmx=True, shows=True),
+        Case((LOGIN, 403, 403, 404, 403, 403), "another session's participant", data={"confirmed": "y"},
+             args={"session_id": lambda area: area.shared_session}),
+        Case((LOGIN, 403, 403, 404, 403, 403), "foreign", area=FOREIGN, data={"confirmed": "y"})],
+    "/bimtek/<int:session_id>/participants.<fmt>": [
+        Case(HOME_REVIEWERS, "csv", shows=True),
+        Case(HOME_REVIEWERS, "xlsx", args={"fmt": "xlsx"}, shows=True),
+        Case(REVIEWERS, "shared", args={"fmt": "xlsx", "session_id": lambda area: area.shared_session}),
+        Case((LOGIN, 403, 404, 404, 403, 404), "foreign", area=FOREIGN, args={"fmt": "xlsx"}),
         Case((LOGIN, 403, 404, 404, 403, 404), "unknown format", args={"fmt": "pdf"})],
 
     "/users/": [Case(ADMIN_ONLY, shows=True)],

@@ -90,6 +90,17 @@ def refused_login(page):
     expect(page.locator(".field.invalid")).to_have_count(1)
 
 
+def refused_nik(page):
+    """A new person sent with a 15-digit NIK: the first cooperative's section comes back with the error."""
+    section = page.locator("section.register").first
+    section.get_by_text("Orang baru").click()
+    section.get_by_label("Nama").fill("Siti Aminah")
+    section.get_by_label("Jabatan", exact=True).select_option(label="Bendahara")
+    section.get_by_label("NIK (tidak wajib)").fill("351708450785000")
+    section.get_by_role("button", name="Daftarkan").click()
+    expect(section.locator(".field.invalid")).to_have_count(1)
+
+
 def pages(ids):
     """{user: [(page kind, path, then)]}: each path is visited as that user (None: nobody logged in), and
     `then`, if given, is done on the page before axe looks at it."""
@@ -124,6 +135,7 @@ def pages(ids):
             ("bimtek-test", f"/bimtek/{ids['bimtek']}/test", None),  # part T: the test, a question, scores
             ("bimtek-question", f"/bimtek/{ids['bimtek']}/test/new", None),
             ("bimtek-scores", f"/bimtek/{ids['bimtek']}/scores", None),
+            ("bimtek-participants", f"/bimtek/{ids['bimtek']}/participants", refused_nik),
             ("users", "/users/", None),
             ("user-form", f"/users/{ids['fas']}/edit", None),
             ("instruments", "/instruments/", None),

@@ -64,6 +64,10 @@ CHANGES = {
     "/bimtek/<int:session_id>/edit": Change("admin", data=SESSION_FORM),
     # Part A: a tap on the attendance page (without JavaScript), and the same through the outbox
     "/bimtek/<int:session_id>/attendance/<int:day>/<int:participant_id>": Change("admin", data={"present": "0"}),
+    # Part P: registering and removing a session's participants
+    "/bimtek/<int:session_id>/participants": Change("admin", data={
+        "cooperative": lambda area: area.cooperative, "name": "Orang Baru", "position": "pengurus:ketua"}),
+    "/bimtek/<int:session_id>/participants/<int:participant_id>/remove": Change("admin", data={"confirmed": "y"}),
     "/cooperatives/<int:cooperative_id>/edit": Change("admin", data={"name": "Koperasi Desa Merah Putih Baru"}),
     "/reviews/<uuid:assessment_id>/<action>": Change(
         "supervisor", {"assessment_id": submitted, "action": "approve"},

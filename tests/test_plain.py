@@ -9,8 +9,8 @@ from app import ROOT
 
 RULES = ("app.instruments.scoring", "app.instruments.definition", "app.assessments.merge", "app.assessments.workflow",
          "app.assessments.photos", "app.rollups.stats", "app.regions.files", "app.rollups.cells", "app.inputs",
-         "app.clock", "app.roles", "app.rollups.progress", "app.bimtek.presence", "app.bimtek.gains",
-         "app.followup.plans", "app.rollups.change")
+         "app.clock", "app.roles", "app.rollups.progress", "app.bimtek.nik", "app.bimtek.coverage",
+         "app.bimtek.presence", "app.bimtek.gains", "app.followup.plans", "app.rollups.change")
 FRAMEWORKS = ("flask", "werkzeug", "jinja2", "sqlalchemy", "wtforms", "alembic")  # flask covers flask_*
 # Each package's __init__ makes a Flask blueprint (and app's builds the app), so the packages are stood
 # in for by bare ones: what loads is the module and what it imports, and nothing a package would add.

@@ -6,6 +6,7 @@ from app.access import role_required, scope
 from app.bimtek import bp
 from app.bimtek.forms import SessionForm
 from app.bimtek.models import BimtekSession
+from app.bimtek.people import participation
 from app.bimtek.results import section as test_results
 from app.extensions import db
 from app.followup.service import session_plans
@@ -62,10 +63,11 @@ def show(session_id):
     area, in_session = scope(), District.code.in_(session.district_codes)
     where = [area.district_clause(), in_session]
     latest = latest_in(where, asked, current) if current else {}
-    topics = [(topic, topic.sections) for topic in current.topics] if current else []
     cooperatives = db.session.scalars(area.cooperatives().where(in_session)).all()
+    topics = [(topic, topic.sections) for topic in current.topics] if current else []
     return render_template("bimtek/show.html", session=session, asked=asked, instrument=current, latest=latest,
-                           states=states_in(where, asked) if current else {}, cooperatives=cooperatives,
+                           states=states_in(where, asked) if current else {},
+                           cooperatives=cooperatives, **participation(session, cooperatives),
                            split=session_split(session, where, current, [c.id for c in cooperatives]),
                            topics=topics_by_weakness([l.current for l in latest.values()], topics,
                                                      current.section_codes) if current else [],

@@ -7,6 +7,7 @@ from sqlalchemy import or_
 from app.access import role_required, scope
 from app.assessments.models import Assessment
 from app.assessments.visits import visits
+from app.bimtek.people import trainings
 from app.cooperatives import bp
 from app.cooperatives.forms import BLANK_OFFICER_ROWS, CooperativeForm
 from app.cooperatives.models import Officer
@@ -44,7 +45,8 @@ def show(cooperative_id):
     assessments = db.session.scalars(scope().assessments().where(Assessment.cooperative_id == cooperative.id)).all()
     visit = visits(scope(), [cooperative.id], current_user.id)[cooperative.id]
     return render_template("cooperatives/show.html", cooperative=cooperative, assessments=assessments,
-                           visit=visit, **cooperative_followup(cooperative), **cooperative_change(assessments))
+                           visit=visit, **trainings(cooperative.id), **cooperative_followup(cooperative),
+                           **cooperative_change(assessments))
 
 
 @bp.route("/<int:cooperative_id>/edit", methods=["GET", "POST"])
