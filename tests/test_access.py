@@ -282,7 +282,8 @@ ROUTES = {
         Case(REVIEWERS, "csv", shows=True), Case(REVIEWERS, "xlsx", args={"fmt": "xlsx"}, shows=True),
         Case(HOME_REVIEWERS, "home Bimtek", query=lambda area: f"session={area.session}", shows=True),
         Case((LOGIN, 403, 404, 404, 403, 404), "another regency's Bimtek", area=FOREIGN,
-             query=lambda area: f"session={area.session}"),
+             query=lambda area: f"session={area.session}")],
+
     # Part P: a session's participants, registered by the Dinas; their export for the Dinas and supervisors
     "/bimtek/<int:session_id>/participants": [
         Case(ADMIN_ONLY, shows=True),
