@@ -1,4 +1,6 @@
 """Bahasa Indonesia by default, English on request; Indonesian number and date formats."""
+import collections
+import re
 import subprocess
 import sys
 from datetime import date
@@ -62,6 +64,13 @@ def test_english_catalog_translates_every_message():
         catalog = read_po(fh)
     untranslated = [m.id for m in catalog if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
     assert untranslated == []
+
+
+def test_the_english_catalog_names_each_message_once():
+    """Parts merged side by side can each add the same message; the catalog would then keep only one silently."""
+    text = (ROOT / "translations/en/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    counts = collections.Counter(re.findall(r'^msgid (".*")$', text, re.MULTILINE))
+    assert [msgid for msgid, n in counts.items() if n > 1 and msgid != '""'] == []
 
 
 def test_message_template_is_up_to_date(tmp_path):

@@ -301,7 +301,7 @@ def test_the_session_page_shows_the_coverage(client, auth, training):
     assert f"/cooperatives/{second}" in few and f"/cooperatives/{third}" in few and f"/cooperatives/{first}" not in few
     without = page.split('id="without"')[1].split("</details>")[0]
     assert without.count("<li>") == len(ids) - 3 and f"/cooperatives/{first}\"" not in without
-    assert "Daftarkan peserta" in page and "Unduh Excel peserta" in page
+    assert "Daftarkan peserta" in page and "Unduh peserta (Excel)" in page
 
 
 def test_a_supervisor_sees_only_their_kecamatans_participants(client, auth, training):

@@ -121,6 +121,10 @@ class Roster(Labelled):
     cooperatives: dict  # id -> Cooperative, in the order given
     coverage: object  # app.bimtek.coverage.Coverage
 
+    def present_on(self, day):
+        """How many of these participants were marked present on `day`."""
+        return sum(1 for p in self.participants for mark in p.attendance if mark.day == day and mark.present)
+
 
 @dataclass
 class History(Labelled):
