@@ -357,7 +357,7 @@ def test_the_daftar_hadir_has_a_sheet_per_day_ready_to_print_and_sign(client, au
     db.session.commit()
     auth.login("dinas")
     response = client.get(f"/bimtek/{training.session}/attendance.xlsx")
-    assert response.status_code == 200 and "daftar-hadir-bimtek-tata-kelola-2025-10-14.xlsx" in \
+    assert response.status_code == 200 and "siapkop-daftar-hadir-2025-10-14-bimtek-tata-kelola.xlsx" in \
         response.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Hari 1", "Hari 2"]

@@ -23,7 +23,7 @@ from app.regions.models import District, Village
 from tests.support import BEST, DIWEK, INSTRUMENT, SOURCE, WONOSALAM
 from tests.test_browser import log_in, no_signal, signal_back
 from tests.test_followup import WEAKENED, approved_visit, cooperatives_of
-from tests.test_offline import controlled_by_the_worker, eventually
+from tests.test_offline import controlled_by_the_worker
 
 pytestmark = pytest.mark.browser
 

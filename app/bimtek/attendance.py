@@ -13,9 +13,9 @@ from app.access import joined_to_districts, places_loaded, role_required, scope
 from app.bimtek import bp
 from app.bimtek.models import Attendance, BimtekSession, Participant, Person
 from app.bimtek.presence import day_of, millis, moment, stands, tally
-from app.bimtek.routes import sessions
+from app.bimtek.routes import session_or_404, sessions
 from app.clock import utcnow
-from app.cooperatives.models import OFFICER_ROLES, Cooperative
+from app.cooperatives.models import Cooperative, position_label
 from app.extensions import db
 from app.regions.models import District, Village
 from app.roles import ADMIN, SUPERVISOR
@@ -24,9 +24,6 @@ from app.roles import ADMIN, SUPERVISOR
 class NotMarked(Exception):
     """A change of attendance that cannot be stored: (reason code, message for the user)."""
 
-
-def session_or_404(session_id):
-    return db.one_or_404(sessions().where(BimtekSession.id == session_id))
 
 
 def registered(session):
@@ -43,11 +40,6 @@ def marks(session, day):
     """{participant id: present} as recorded for `day` of `session`."""
     return dict(db.session.execute(select(Attendance.participant_id, Attendance.present).join(Participant)
                                    .where(Participant.session_id == session.id, Attendance.day == day)).all())
-
-
-def position_label(position):
-    """A participant's position in words: an officer's role, or the words typed for a new person."""
-    return str(OFFICER_ROLES.get(position, position))
 
 
 def record(session_id, participant_id, number, present, at, user_id):

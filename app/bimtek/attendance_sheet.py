@@ -1,5 +1,4 @@
 """The daftar hadir of a Bimtek session as XLSX: one sheet per day, ready to print and sign for the SPJ."""
-import re
 import tempfile
 
 import xlsxwriter
@@ -9,7 +8,9 @@ from flask_babel import gettext as _
 
 from app.access import role_required
 from app.bimtek import bp
-from app.bimtek.attendance import marks, position_label, registered, session_or_404
+from app.bimtek.attendance import marks, registered
+from app.bimtek.routes import session_or_404
+from app.cooperatives.models import position_label
 from app.roles import ADMIN, SUPERVISOR
 from app.rollups.exports import TEXT_AS_TEXT
 
@@ -24,9 +25,8 @@ SIGNING_HEIGHT = 36  # points: room for a signature
 def attendance_xlsx(session_id):
     """The daftar hadir: every participant registered in the user's area, a row to sign on each day's sheet."""
     session = session_or_404(session_id)
-    slug = re.sub(r"[^a-z0-9]+", "-", session.title.lower()).strip("-")
     return send_file(workbook(session, registered(session)), as_attachment=True,
-                     download_name=f"siapkop-daftar-hadir-{slug}-{session.held_on.isoformat()}.xlsx",
+                     download_name=session.filename("daftar-hadir", "xlsx"),
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -1,5 +1,6 @@
 """A Bimtek session: when, where, which kecamatan's cooperatives take part, who came, who attended
 which day, and how they did in the pre-test and post-test."""
+import re
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Integer, String, Table,
@@ -54,6 +55,12 @@ class BimtekSession(db.Model):
     @property
     def district_codes(self):
         return [d.code for d in self.districts]
+
+    def filename(self, kind, extension):
+        """A file of this session, named by what it holds, the first day and the title:
+        siapkop-peserta-2025-10-14-bimtek-tata-kelola.xlsx."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")
+        return f"siapkop-{kind}-{self.held_on.isoformat()}-{slug}.{extension}"
 
     @property
     def days(self):

@@ -1,6 +1,5 @@
 """The participants of a session as a file (XLSX or CSV), from the user's area. The NIK column is the Dinas's
 only: a supervisor's file has none."""
-import re
 import tempfile
 
 import xlsxwriter
@@ -8,7 +7,8 @@ from flask import send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.bimtek.people import days_present, position_label
+from app.bimtek.people import days_present
+from app.cooperatives.models import position_label
 from app.rollups.cells import column_width
 from app.rollups.exports import TEXT_AS_TEXT, csv_response, write_header
 
@@ -29,7 +29,7 @@ def rows(participants, cooperatives, with_nik):
     ranked = sorted(participants, key=lambda p: (order[p.cooperative_id], p.id))
     for n, participant in enumerate(ranked, start=1):
         cooperative, person = by_id[participant.cooperative_id], participant.person
-        row = [n, person.name, str(position_label(participant.position)), cooperative.name,
+        row = [n, person.name, position_label(participant.position), cooperative.name,
                cooperative.village.name, cooperative.village.district.name, person.phone or "", person.nik or "",
                days_present(participant)]
         yield row if with_nik else row[:7] + row[8:]
@@ -38,8 +38,7 @@ def rows(participants, cooperatives, with_nik):
 def participants_file(session, cooperatives, participants, fmt):
     """The response: a CSV, or an XLSX with a frozen, filtered header."""
     with_nik = current_user.is_admin
-    slug = re.sub(r"[^a-z0-9]+", "-", session.title.lower()).strip("-")
-    filename = f"siapkop-peserta-{session.held_on.isoformat()}-{slug}.{fmt}"
+    filename = session.filename("peserta", fmt)
     names, lines = header(session, with_nik), list(rows(participants, cooperatives, with_nik))
     if fmt == "csv":
         return csv_response(filename, names, lines)

@@ -8,11 +8,11 @@ from sqlalchemy.orm import selectinload
 
 from app.access import role_required, scope
 from app.bimtek import bp
-from app.bimtek.models import BimtekSession, Participant
+from app.bimtek.models import Participant
 from app.bimtek.participant_export import participants_file
 from app.bimtek.participant_form import RegisterForm
 from app.bimtek.people import Refused, participants_of, participation, register, remove
-from app.bimtek.routes import sessions
+from app.bimtek.routes import session_or_404
 from app.cooperatives.models import Cooperative
 from app.extensions import db
 from app.forms import ConfirmForm
@@ -20,10 +20,6 @@ from app.regions.models import District
 from app.rendering import wants_fragment
 from app.roles import ADMIN, SUPERVISOR
 
-
-def session_or_404(session_id):
-    """A session covering the user's area."""
-    return db.one_or_404(sessions().where(BimtekSession.id == session_id))
 
 
 def session_cooperatives(session):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.bimtek.coverage import coverage
 from app.bimtek.models import BimtekSession, Participant, Person, TestAnswer
-from app.cooperatives.models import OFFICER_ROLES
+from app.cooperatives.models import position_label
 from app.extensions import db
 
 
@@ -27,11 +27,6 @@ class NewPerson:
     position: str  # an OFFICER_ROLES key, or the position in words
     phone: str | None = None
     nik: str | None = None
-
-
-def position_label(position):
-    """A position in words: an officer's role by its label, any other as typed."""
-    return OFFICER_ROLES.get(position, position)
 
 
 def register(session, cooperative, officers, new=None):

@@ -13,20 +13,17 @@ from sqlalchemy import delete
 from app.access import role_required
 from app.bimtek import bp
 from app.bimtek.gains import right_count, sheet_score
-from app.bimtek.models import PHASES, BimtekSession, TestAnswer, TestQuestion
+from app.bimtek.models import PHASES, TestAnswer, TestQuestion
 from app.bimtek.pretest_forms import (PHASE_NAMES, FullScoreForm, QuestionForm, ScoresForm, chosen_options,
                                       sheet_form)
 from app.bimtek.results import participant_or_404, participants, questions_of, recompute, sheet_keys, sheets
-from app.bimtek.routes import sessions
+from app.bimtek.routes import session_or_404
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.rendering import form_page
 from app.roles import ADMIN
 from app.rollups.asked import instrument
 
-
-def session_or_404(session_id):
-    return db.one_or_404(sessions().where(BimtekSession.id == session_id))
 
 
 def question_or_404(session, question_id):

@@ -25,6 +25,11 @@ def sessions():
     return BimtekSession.covering(scope().district_clause())
 
 
+def session_or_404(session_id):
+    """A session covering at least one of the user's kecamatan."""
+    return db.one_or_404(sessions().where(BimtekSession.id == session_id))
+
+
 @bp.get("/")
 @role_required(ADMIN, SUPERVISOR)
 def index():
@@ -37,7 +42,7 @@ def index():
 @role_required(ADMIN)
 def edit(session_id):
     """Record or correct a session: title, date, venue, kecamatan covered, notes."""
-    session = db.one_or_404(sessions().where(BimtekSession.id == session_id)) if session_id else None
+    session = session_or_404(session_id) if session_id else None
     districts = db.session.scalars(scope().districts()).all()
     form = SessionForm(districts, obj=session)
     if form.validate_on_submit():
@@ -57,7 +62,7 @@ def edit(session_id):
 @role_required(ADMIN, SUPERVISOR)
 def show(session_id):
     """The participating cooperatives with their readiness before the session, and the weakest topics."""
-    session = db.one_or_404(sessions().where(BimtekSession.id == session_id))
+    session = session_or_404(session_id)
     current = instrument()
     asked = Asked.from_request(default=session.readiness_date)
     area, in_session = scope(), District.code.in_(session.district_codes)

@@ -1,6 +1,5 @@
 """A session's pre-test and post-test scores as CSV or XLSX: a row per participant in the user's area, with each
 training topic's share right when answer sheets were kept, and (XLSX) a summary of the paired means."""
-import re
 import tempfile
 
 import xlsxwriter
@@ -11,9 +10,9 @@ from flask_babel import gettext as _
 from app.access import role_required
 from app.bimtek import bp
 from app.bimtek.gains import person_gain, topic_shares
-from app.bimtek.pretest import session_or_404
+from app.bimtek.routes import session_or_404
 from app.bimtek.results import participants, questions_of, section, sheets
-from app.cooperatives.models import OFFICER_ROLES
+from app.cooperatives.models import position_label
 from app.roles import ADMIN, SUPERVISOR
 from app.rollups.cells import column_width, number
 from app.rollups.exports import TEXT_AS_TEXT, csv_response, write_header
@@ -35,7 +34,7 @@ def score_table(session):
         header += [f"{title.get(language)} ({_('pre-test')}, %)", f"{title.get(language)} ({_('post-test')}, %)"]
     rows = []
     for n, p in enumerate(people, start=1):
-        row = [n, p.person.name, str(OFFICER_ROLES.get(p.position, p.position)), p.cooperative.name,
+        row = [n, p.person.name, position_label(p.position), p.cooperative.name,
                p.cooperative.village.name, p.cooperative.village.district.name, number(p.pre_score),
                number(p.post_score), number(person_gain(p.pre_score, p.post_score))]
         shares = {phase: topic_shares(kept[p.id, phase], questions) if (p.id, phase) in kept else {}
@@ -47,8 +46,7 @@ def score_table(session):
 
 
 def filename(session, extension):
-    slug = re.sub(r"[^a-z0-9]+", "-", session.title.lower()).strip("-")
-    return f"siapkop-nilai-tes-{session.held_on.isoformat()}-{slug}.{extension}"
+    return session.filename("nilai-tes", extension)
 
 
 @bp.get("/<int:session_id>/scores.<fmt>")

@@ -21,6 +21,11 @@ OFFICER_ROLES = {
 }
 
 
+def position_label(position):
+    """A position in words: an officer's role by its label, any other (typed for a new person) as it is."""
+    return str(OFFICER_ROLES.get(position, position))
+
+
 def default_name(village):
     """The programme's naming: Koperasi Desa Merah Putih X, or Koperasi Kelurahan Merah Putih X."""
     kind = "Kelurahan" if village.type == "kelurahan" else "Desa"
@@ -64,4 +69,4 @@ class Officer(db.Model):
 
     @property
     def role_label(self):
-        return OFFICER_ROLES.get(self.role, self.role)
+        return position_label(self.role)

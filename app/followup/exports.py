@@ -12,7 +12,7 @@ from app.cooperatives.models import Cooperative, Officer
 from app.extensions import db
 from app.followup import bp
 from app.followup.models import STATUS_LABELS, FollowupAction
-from app.followup.routes import session_or_404
+from app.bimtek.routes import session_or_404
 from app.inputs import id_number
 from app.regions.models import District, Village
 from app.roles import ADMIN, SUPERVISOR

@@ -11,8 +11,7 @@ from app.access import role_required, scope
 from app.assessments.forms import photo_message
 from app.assessments.photo_routes import jpeg_file, read_photo, upload_lock
 from app.assessments.photos import PhotoError
-from app.bimtek.models import BimtekSession
-from app.bimtek.routes import sessions
+from app.bimtek.routes import session_or_404
 from app.extensions import db
 from app.followup import bp
 from app.followup.forms import ActionForm, MarkForm
@@ -37,9 +36,6 @@ def action_text(action):
     current = g.followup_instrument
     return in_language(current, action.question_code, action.text, get_locale().language) if current else action.text
 
-
-def session_or_404(session_id):
-    return db.one_or_404(sessions().where(BimtekSession.id == session_id))
 
 
 def action_or_404(action_id):
