@@ -480,7 +480,7 @@ def test_dinas_opens_the_dashboard_on_a_laptop_and_downloads_a_sessions_xlsx(bro
     expect(page.locator("#row-35\\.17\\.08 td").nth(2)).to_have_text("1")  # the submitted one, counted on request
     assert no_horizontal_scroll(page)
     shot(page, "dashboard")
-    page.get_by_role("link", name="Bimtek").click()
+    page.get_by_role("link", name="Bimtek", exact=True).click()  # not the link to /change/ below the table
     page.get_by_role("link", name=re.compile("Bimtek Diwek Wonosalam")).click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Unduh Excel").click()
