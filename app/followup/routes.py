@@ -24,7 +24,6 @@ from app.rendering import render, wants_fragment
 from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 from app.rollups.asked import instrument
 
-
 bp.add_app_template_global(STATUS_LABELS, "followup_status_labels")
 
 
@@ -35,7 +34,6 @@ def action_text(action):
         g.followup_instrument = instrument()
     current = g.followup_instrument
     return in_language(current, action.question_code, action.text, get_locale().language) if current else action.text
-
 
 
 def action_or_404(action_id):
