@@ -40,7 +40,7 @@ class Config:
     INSTRUMENT = os.environ.get("INSTRUMENT", "kdmp-tata-kelola")  # the code new assessments are started with
     # Evidence photos: originals up to 10 MB (plus the form around them); kept outside static/.
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
-    PHOTO_FOLDER = os.environ.get("PHOTO_FOLDER") or None  # None: instance/photos
+    PHOTO_FOLDER = os.environ.get("PHOTO_FOLDER") or None  # older versions' photo files (flask photos migrate)
 
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; 0: use the socket's address.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

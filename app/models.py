@@ -7,3 +7,4 @@ from app.assessments.models import Answer, Assessment, Event, Photo, SectionNote
 from app.bimtek.models import (Attendance, BimtekSession, Participant, Person, TestAnswer, TestQuestion,  # noqa: F401
                                bimtek_district)
 from app.followup.models import FollowupAction  # noqa: F401
+from app.storage.models import PhotoBytes  # noqa: F401

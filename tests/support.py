@@ -21,6 +21,7 @@ from app.instruments.definition import load_text
 from app.regions.models import District, Village
 from app.regions.store import save_regions
 from app.roles import ADMIN, FACILITATOR, SUPERVISOR
+from app.storage.models import PhotoBytes
 from config import TestConfig
 
 REGIONS_DIR = ROOT / "data" / "regions"
@@ -187,3 +188,9 @@ class PhoneNetwork(WSGIRequestHandler):
             self.close_connection = True
             return False
         return True
+
+
+def stored_photo(photo_id, thumb=False):
+    """The bytes of a photo (or its thumbnail) as the database holds them (app.storage), or None."""
+    column = PhotoBytes.thumb if thumb else PhotoBytes.jpeg
+    return db.session.scalar(select(column).where(PhotoBytes.id == photo_id))

@@ -13,7 +13,7 @@ from app import ROOT, clock
 from app.assessments.models import Assessment, Photo, SectionNote
 from app.extensions import db
 from app.instruments.scoring import score
-from tests.support import BEST, DIWEK, INSTRUMENT, WONOSALAM, answers, assessment
+from tests.support import BEST, DIWEK, INSTRUMENT, WONOSALAM, answers, assessment, stored_photo
 
 def test_start_records_the_visit_and_a_retry_with_the_same_uuid_makes_one_assessment(field):
     assessment_id, response = field.start(others="Pak Budi\n\nBu Sri", latitude="-7.5921", longitude="112.2340",
@@ -280,27 +280,29 @@ def upload(field, assessment_id, code, data, name="foto.jpg"):
                              content_type="multipart/form-data")
 
 
-def test_photo_is_resized_stripped_stored_outside_static_and_served_in_area_only(field, app, client, auth):
+def test_photo_is_resized_stripped_stored_in_the_database_and_served_in_area_only(field, app, client, auth):
     assessment_id, _ = field.start()
     response = upload(field, assessment_id, "A1", jpeg())
     assert response.status_code == 200 and "Foto 1" in response.get_data(as_text=True)
     photo = db.session.scalars(select(Photo)).one()
     assert (photo.question_code, photo.width, photo.height) == ("A1", 1600, 1200)
-    stored = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.filename)
-    assert stored.exists() and ROOT / "app" / "static" not in stored.parents
-    assert not Image.open(stored).getexif()
+    stored = stored_photo(photo.id)
+    assert len(stored) == photo.size and not Image.open(io.BytesIO(stored)).getexif()
+    assert not ROOT.joinpath(app.config["PHOTO_FOLDER"]).exists()  # no file on this app server
 
     url = f"/assessments/{assessment_id}/photos/{photo.id}.jpg"
     served = field.client.get(url)
-    assert served.status_code == 200 and served.mimetype == "image/jpeg" and served.data == stored.read_bytes()
+    assert served.status_code == 200 and served.mimetype == "image/jpeg" and served.data == stored
     assert served.headers["Cache-Control"] == "no-store"  # a photo of someone's papers: never kept by a cache
+    again = field.client.get(url, headers={"If-None-Match": served.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""  # revalidated by its ETag, as the files were
     auth.login("fas.wonosalam")
     assert client.get(url).status_code == 404
     client.post("/auth/logout", data={"csrf_token": auth.token("/assessments/")})
     assert client.get(url).status_code == 302
 
 
-def test_a_thumbnail_is_kept_beside_the_photo_and_served_in_area_only(field, app, client, auth):
+def test_a_thumbnail_is_kept_with_the_photo_and_served_in_area_only(field, app, client, auth):
     assessment_id, _ = field.start()
     upload(field, assessment_id, "A1", jpeg(1600, 900))
     photo = db.session.scalars(select(Photo)).one()
@@ -312,7 +314,7 @@ def test_a_thumbnail_is_kept_beside_the_photo_and_served_in_area_only(field, app
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     image = Image.open(io.BytesIO(served.data))
     assert (image.format, image.size) == ("JPEG", (240, 135)) and len(served.data) < 10_000
-    assert ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.thumb_filename).read_bytes() == served.data
+    assert stored_photo(photo.id, thumb=True) == served.data
     from tests.support import add_user
     add_user("supervisor.wonosalam", "supervisor", (WONOSALAM,))
     db.session.commit()
@@ -324,22 +326,6 @@ def test_a_thumbnail_is_kept_beside_the_photo_and_served_in_area_only(field, app
     assert client.get(f"/assessments/{assessment_id}/photos/{uuid.uuid4()}/thumb.jpg").status_code == 404
     client.post("/auth/logout", data={"csrf_token": auth.token("/cooperatives/")})
     assert client.get(url).status_code == 302
-
-
-def test_a_photo_kept_before_thumbnails_gets_one_made_on_request_and_a_lost_one_a_404(field, app):
-    assessment_id, _ = field.start()
-    upload(field, assessment_id, "A1", jpeg(400, 300))
-    photo = db.session.scalars(select(Photo)).one()
-    folder = ROOT.joinpath(app.config["PHOTO_FOLDER"])
-    folder.joinpath(photo.thumb_filename).unlink()
-    url = f"/assessments/{assessment_id}/photos/{photo.id}/thumb.jpg"
-    served = field.client.get(url)
-    assert served.status_code == 200 and Image.open(io.BytesIO(served.data)).size == (240, 180)
-    assert not folder.joinpath(photo.thumb_filename).exists()  # a GET writes nothing
-    folder.joinpath(photo.filename).write_bytes(b"damaged")
-    assert field.client.get(url).status_code == 404
-    folder.joinpath(photo.filename).unlink()
-    assert field.client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("data, name, status, message", [
@@ -392,8 +378,6 @@ def test_a_photo_attached_by_mistake_is_removed(field, app):
     assessment_id, _ = field.start()
     upload(field, assessment_id, "A1", jpeg(400, 300))
     photo = db.session.scalars(select(Photo)).one()
-    stored = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.filename)
-    thumbnail = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.thumb_filename)
     url = f"/assessments/{assessment_id}/photos/{photo.id}/delete"
     htmx = {"HX-Request": "true", "X-CSRFToken": field.token}
     page = field.client.get(f"/assessments/{assessment_id}/sections/A").get_data(as_text=True)
@@ -402,12 +386,12 @@ def test_a_photo_attached_by_mistake_is_removed(field, app):
     unconfirmed = field.client.post(url, headers=htmx)  # a page kept from before the question was asked
     body = unconfirmed.get_data(as_text=True)
     assert unconfirmed.status_code == 422 and "Foto belum dihapus." in body and "Foto 1" in body
-    assert db.session.scalars(select(Photo.id)).one() == photo.id and stored.exists() and thumbnail.exists()
+    assert db.session.scalars(select(Photo.id)).one() == photo.id and stored_photo(photo.id)
     response = field.client.post(url, data={"confirmed": "y"}, headers=htmx)
     assert response.status_code == 200 and "Foto 1" not in response.get_data(as_text=True)
     assert 'id="photos-A1"' in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.scalars(select(Photo)).all() == [] and not stored.exists() and not thumbnail.exists()
+    assert db.session.scalars(select(Photo)).all() == [] and stored_photo(photo.id) is None
     assert field.client.post(url, data={"csrf_token": field.token, "confirmed": "y"}).status_code == 404
 
 

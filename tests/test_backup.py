@@ -107,3 +107,17 @@ def test_a_missing_source_writes_nothing(tmp_path):
     with pytest.raises(Exception, match="does not exist"):
         copy_sqlite(tmp_path / "missing.sqlite3", tmp_path / "copy.sqlite3")
     assert os.listdir(tmp_path) == []
+
+
+@SQLITE_ONLY
+def test_the_backup_holds_the_photos(field, runner, tmp_path):
+    """Photos are rows (app.storage): the one backup file holds them, with nothing else to copy."""
+    from tests.test_assessments import jpeg, upload
+    assessment_id, _ = field.start()
+    assert upload(field, assessment_id, "A1", jpeg(400, 300)).status_code == 200
+    assert runner.invoke(args=["backup", str(tmp_path / "copy.sqlite3")]).exit_code == 0
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+        photo_id, kept = copy.execute("SELECT id, jpeg FROM photo_bytes").fetchone()
+    copy.close()
+    served = field.client.get(f"/assessments/{assessment_id}/photos/{uuid.UUID(photo_id)}.jpg")
+    assert served.status_code == 200 and kept == served.data

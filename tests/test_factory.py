@@ -113,7 +113,7 @@ def test_config_reads_the_environment(monkeypatch):
 
 def test_the_instance_folder_and_every_file_in_it_are_private(tmp_path, jombang_regions):
     """On a fresh instance folder, with the process umask as a shell leaves it: the database, its -wal and
-    -shm, the photos, the secret key and their folders are readable by the app's user alone."""
+    -shm (which hold the photos), the secret key and their folders are readable by the app's user alone."""
     umask = os.umask(0o022)
     try:
         instance = tmp_path / "instance"
@@ -136,8 +136,8 @@ def test_the_instance_folder_and_every_file_in_it_are_private(tmp_path, jombang_
                      for path in (instance, *instance.rglob("*"))}
             db.session.remove()
             db.engine.dispose()
-        assert {"siapkop.sqlite3", "siapkop.sqlite3-wal", "siapkop.sqlite3-shm", "secret_key", "photos"} <= set(modes)
-        assert any(name.endswith(".jpg") for name in modes)
+        assert {"siapkop.sqlite3", "siapkop.sqlite3-wal", "siapkop.sqlite3-shm", "secret_key"} <= set(modes)
+        assert not any(name.endswith(".jpg") for name in modes)  # photos are rows of the database
         wrong = {name: oct(mode) for name, mode in modes.items()
                  if mode != (0o700 if (instance / name).is_dir() else 0o600)}
         assert wrong == {}

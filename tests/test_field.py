@@ -1,5 +1,6 @@
 """The sequences facilitators really follow, in real Chromium on a Pixel 5: tapping fast and moving on,
 a slow network, losing signal after starting, a session that ends, a wrong clock, a shared phone."""
+import io
 import re
 import time
 import uuid
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 from app.assessments.models import Assessment
 from app.auth.models import User
 from app.extensions import db
-from tests.support import PASSWORD, PHONE_TIMEZONE
+from tests.support import PASSWORD, PHONE_TIMEZONE, stored_photo
 from tests.test_browser import (FIELD_ANSWERS, answer, log_in, log_out, no_signal, publish_default_instrument,
                                 saved_answers, signal_back, start_assessment)
 from tests.test_offline import OUTBOX_SIZE, QUEUED, controlled_by_the_worker, eventually, rows, tap
@@ -249,7 +250,7 @@ def test_a_visit_started_with_signal_goes_on_when_the_signal_drops(page, live_se
         submits = db.session.scalars(db.select(Event).filter_by(assessment_id=assessment_id, action="submit")).all()
         assert visit.status == "submitted" and len(submits) == 1 and db.session.query(Assessment).count() == 1
         assert photo.question_code == "A1" and max(photo.width, photo.height) == 1600
-        stored = Image.open(tmp_path / "photos" / photo.filename)
+        stored = Image.open(io.BytesIO(stored_photo(photo.id)))
         assert stored.size == (1600, 1200) and not stored.getexif()
 
 

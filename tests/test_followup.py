@@ -16,11 +16,10 @@ from app.bimtek.models import BimtekSession, Participant, Person
 from app.cooperatives.models import Cooperative, Officer
 from app.extensions import db
 from app.followup.models import FollowupAction
-from app.followup.service import action_photo_path
 from app.i18n import today
 from app.instruments.models import InstrumentVersion, publish
 from app.regions.models import District, Village
-from tests.support import BEST, DIWEK, INSTRUMENT, SOURCE, WONOSALAM, Auth, csrf_token
+from tests.support import BEST, DIWEK, INSTRUMENT, SOURCE, WONOSALAM, Auth, csrf_token, stored_photo
 
 # The approved visit's answers: the best everywhere but these. Sections then score A 83.3, B 75, D 73.3, E 60,
 # G 66.7, the rest 100; below "siap" (76): E, G, D, B. The plan takes the weakest three, E, G and D, and in
@@ -224,7 +223,7 @@ def test_the_facilitator_marks_actions_at_a_visit(client, plan):
     saved = actions(id=first_id)[0]
     assert (saved.status, saved.note, saved.checked_on) == ("done", "Sudah dibentuk", today())
     assert saved.updated_by == user("fas.diwek").id
-    stored = Image.open(action_photo_path(saved.photo_id))
+    stored = Image.open(io.BytesIO(stored_photo(saved.photo_id)))
     assert max(stored.size) == 1600 and not stored.getexif()
     assert client.get(f"/followup/actions/{first_id}/photo.jpg").status_code == 200
 

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.extensions import db
 from app.followup.models import FollowupAction
-from app.followup.service import action_photo_path
 from app.i18n import today
 from tests.test_accessibility import BLOCKING, axe_violations
 from tests.test_browser import log_in, log_out
 from tests.test_followup import EXPECTED, build_plan
+from tests.support import stored_photo
 from tests.test_offline import eventually
 
 pytestmark = pytest.mark.browser
@@ -76,7 +76,7 @@ def test_facilitator_marks_two_actions_done_on_a_phone(page, live_server, shot, 
     assert (first.updated_by, second.updated_by) == (facilitator, facilitator)
     assert first.note == "Pengawas dibentuk lewat Rapat Anggota" and second.photo_id is None
     with app.app_context():
-        kept = Image.open(io.BytesIO(action_photo_path(first.photo_id).read_bytes()))
+        kept = Image.open(io.BytesIO(stored_photo(first.photo_id)))
     assert kept.size == (1200, 900) and kept.format == "JPEG"
     assert {a.status for a in stored(app)[2:]} == {"open"}
     page.reload()

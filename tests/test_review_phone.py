@@ -53,7 +53,7 @@ def submitted_for_review(live_server, folder):
                 save_answer(visit, instrument.question(code), parse_answer(instrument.question(code), value, False))
         visit.latitude, visit.longitude, visit.accuracy_m = LOCATION
         for code, colour in (("A1", "olive"), ("A1", "navy"), ("C1", "teal")):
-            store_photo(visit, code, photo_of(colour), str(folder))
+            store_photo(visit, code, photo_of(colour))
         db.session.commit()
         transition(visit, "submit", visit.facilitator, visit.version)
     return assessment_id
@@ -71,7 +71,7 @@ def test_the_facilitator_sees_thumbnails_and_removes_a_photo_only_once_sure(page
     with live_server.app.app_context():
         visit = db.session.get(Assessment, assessment_id)
         for colour in ("olive", "navy"):
-            store_photo(visit, "A1", photo_of(colour), str(tmp_path / "photos"))
+            store_photo(visit, "A1", photo_of(colour))
         db.session.commit()
     first, second = photo_ids(live_server, assessment_id)
     log_in(page, live_server)

@@ -13,7 +13,8 @@ from app.assessments import photo_routes, photos
 from app.assessments.models import Photo
 from app.auth.models import User
 from app.extensions import db
-from tests.support import Auth, answers
+from app.storage.models import PhotoBytes
+from tests.support import Auth, answers, stored_photo
 from tests.test_photos import (LEAKS, PAYLOADS, SCRIPT, encode, jpeg_claiming, png_header, quartered,
                                red_corners, tagged_phone_jpeg, tagged_png, zip_of)
 
@@ -62,8 +63,14 @@ def post_photo(field, assessment_id, data, name, code="A1"):
 
 
 def stored_files(app):
+    """The photos' bytes kept anywhere: in the database (app.storage) or as files on this app server."""
     folder = ROOT.joinpath(app.config["PHOTO_FOLDER"])
-    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+    files = sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+    return sorted(map(str, db.session.scalars(select(PhotoBytes.id)))) + files
+
+
+def thumbnails():
+    return db.session.scalar(select(func.count()).select_from(PhotoBytes).where(PhotoBytes.thumb.is_not(None)))
 
 
 def photo_rows():
@@ -102,7 +109,7 @@ def test_polyglots_are_stored_as_their_picture_only(field, app):
         assert post_photo(field, assessment_id, data, "foto.jpg").status_code == 200
         assert photo_rows() == number
     for photo in db.session.scalars(select(Photo)):
-        stored = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.filename).read_bytes()
+        stored = stored_photo(photo.id)
         assert not [payload for payload in PAYLOADS if payload in stored]
         assert red_corners(Image.open(io.BytesIO(stored))) == {"top-left"}
 
@@ -112,7 +119,7 @@ def test_stored_photo_has_no_metadata_is_upright_and_served_as_jpeg_not_sniffed(
     for data, corner in ((tagged_phone_jpeg(6), "top-right"), (tagged_png(8), "bottom-left")):
         assert post_photo(field, assessment_id, data, "foto.jpg").status_code == 200
         photo = db.session.scalars(select(Photo).order_by(Photo.created_at.desc(), Photo.id)).first()
-        stored = ROOT.joinpath(app.config["PHOTO_FOLDER"], photo.filename).read_bytes()
+        stored = stored_photo(photo.id)
         image = Image.open(io.BytesIO(stored))
         assert (image.format, image.size, red_corners(image)) == ("JPEG", (300, 400), {corner})
         assert not image.getexif() and not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
@@ -136,7 +143,7 @@ def test_photos_are_capped_per_question_and_per_assessment(field, app, monkeypat
     for _ in range(photos.MAX_PER_QUESTION):
         assert post_photo(field, assessment_id, JPEG, "foto.jpg").status_code == 200
     assert fragment_says(post_photo(field, assessment_id, JPEG, "foto.jpg"), 422, QUESTION_FULL)
-    assert photo_rows() == 5 and len(stored_files(app)) == 2 * 5  # each with its thumbnail
+    assert photo_rows() == 5 and len(stored_files(app)) == 5 and thumbnails() == 5
     # the whole-section post without JavaScript: refused, and nothing of the section saved
     refused = field.client.post(f"/assessments/{assessment_id}/sections/A", data={
         "csrf_token": field.token, "A1": "yes", "photo-A1": (io.BytesIO(JPEG), "foto.jpg"), "go": "next"},
@@ -153,7 +160,7 @@ def test_photos_are_capped_per_question_and_per_assessment(field, app, monkeypat
     for _ in range(2):
         assert post_photo(field, assessment_id, JPEG, "foto.jpg", code="B1").status_code == 200
     assert fragment_says(post_photo(field, assessment_id, JPEG, "foto.jpg", code="C2"), 422, ASSESSMENT_FULL, "C2")
-    assert photo_rows() == 7 and len(stored_files(app)) == 2 * 7
+    assert photo_rows() == 7 and len(stored_files(app)) == 7 and thumbnails() == 7
 
 
 HOLD = """import fcntl, os, sys

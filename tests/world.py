@@ -110,7 +110,7 @@ def build_area(area, version, photo_folder):
             save_answer(visit, question, parse_answer(question, BEST[question.code], False))
         save_note(visit, "A", f"Catatan {tag} {state}")
         if state == "draft":
-            ids.photo = store_photo(visit, "A1", process_photo(jpeg()), photo_folder).id
+            ids.photo = store_photo(visit, "A1", process_photo(jpeg())).id
         db.session.commit()
         if state in ("submitted", "returned", "approved"):
             transition(visit, "submit", facilitator, visit.version)
@@ -182,7 +182,10 @@ def changed(before, after):
 
 def copy_photos(source, target):
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target)
+    if Path(source).exists():  # photos are kept in the database: a file there is an older version's
+        shutil.copytree(source, target)
+    else:
+        Path(target).mkdir(parents=True)
 
 
 class World:

@@ -173,7 +173,7 @@ class SectionNote(Stamped, db.Model):
 
 
 class Photo(db.Model):
-    """An evidence photo, stored as a resized JPEG under instance/photos/, never in static/."""
+    """An evidence photo: a resized JPEG, its bytes and thumbnail kept in the database (app.storage)."""
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), index=True)
     question_code: Mapped[str] = mapped_column(String(40))
@@ -184,11 +184,12 @@ class Photo(db.Model):
 
     @property
     def filename(self):
+        """Where it was kept under PHOTO_FOLDER before photos moved into the database (flask photos migrate)."""
         return f"{self.assessment_id}/{self.id}.jpg"
 
     @property
     def thumb_filename(self):
-        """Its thumbnail (photos.make_thumbnail), made on first request and kept beside it."""
+        """Where its thumbnail was kept under PHOTO_FOLDER, if it was made (flask photos migrate)."""
         return f"{self.assessment_id}/{self.id}.thumb.jpg"
 
     @property

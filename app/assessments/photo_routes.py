@@ -5,7 +5,7 @@ import uuid
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from flask import Response, abort, current_app, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,13 +14,14 @@ from app.assessments import bp
 from app.assessments.context import Sheet, own_draft
 from app.assessments.forms import photo_message
 from app.assessments.models import Photo
-from app.assessments.photos import PhotoError, check_room, make_thumbnail, process_photo, read_limited
+from app.assessments.photos import PhotoError, check_room, process_photo, read_limited
 from app.assessments.service import store_photo
 from app.errors import render_error
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.rendering import render, wants_fragment
 from app.roles import FACILITATOR
+from app.storage.photos import forget, served
 
 
 @bp.post("/<uuid:assessment_id>/photos/<code>")
@@ -63,9 +64,8 @@ def delete_photo(assessment_id, photo_id):
         return render_template("assessments/delete_photo.html", assessment=assessment, photo=photo,
                                question=question, action=request.path, fields={}, cancel=section)
     assessment.photos.remove(photo)
+    forget(photo.id)  # in the same commit: never a row without its bytes, nor bytes without their row
     db.session.commit()
-    for filename in (photo.filename, photo.thumb_filename):  # after the commit: never a row without its file
-        Path(photo_folder(), filename).unlink(missing_ok=True)
     if not wants_fragment():
         return redirect(section)
     return render("assessments/section.html", "photo_saved", question=question, sheet=Sheet(assessment), error=None)
@@ -75,23 +75,14 @@ def delete_photo(assessment_id, photo_id):
 @login_required
 def photo(assessment_id, photo_id):
     """An evidence photo, for users who may see its assessment."""
-    return jpeg_file(visible_photo(assessment_id, photo_id).filename)
+    return served(visible_photo(assessment_id, photo_id).id)
 
 
 @bp.get("/<uuid:assessment_id>/photos/<uuid:photo_id>/thumb.jpg")
 @login_required
 def photo_thumb(assessment_id, photo_id):
-    """An evidence photo's thumbnail, kept beside it (store_photo), for the users who may see the photo."""
-    photo = visible_photo(assessment_id, photo_id)
-    if Path(photo_folder(), photo.thumb_filename).exists():
-        return jpeg_file(photo.thumb_filename)
-    try:  # a photo kept before thumbnails were: made for this request alone, as a GET writes nothing
-        thumbnail = make_thumbnail(Path(photo_folder(), photo.filename).read_bytes())
-    except (OSError, PhotoError):
-        abort(404)
-    response = Response(thumbnail.jpeg, mimetype="image/jpeg")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    """An evidence photo's thumbnail, kept with it (store_photo), for the users who may see the photo."""
+    return served(visible_photo(assessment_id, photo_id).id, thumb=True)
 
 
 def visible_photo(assessment_id, photo_id):
@@ -101,13 +92,6 @@ def visible_photo(assessment_id, photo_id):
     if photo is None:
         abort(404)
     return photo
-
-
-def jpeg_file(filename):
-    """A JPEG under the photo folder, as a response (no-store, as every response: app.security)."""
-    response = send_from_directory(photo_folder(), filename, mimetype="image/jpeg")
-    response.headers["X-Content-Type-Options"] = "nosniff"  # always read as the JPEG we wrote, never sniffed
-    return response
 
 
 REFUSED_STATUS = {"busy": 429}  # else 422
@@ -130,7 +114,7 @@ def save_photo(assessment, code, upload, held, photo_id=None):
     photos, refused = read_uploads(assessment, {code: upload}, held)
     if refused:
         return refused[code]
-    store_photo(assessment, code, photos[0][1], photo_folder(), photo_id)
+    store_photo(assessment, code, photos[0][1], photo_id)
     db.session.commit()
     return None
 
@@ -196,4 +180,5 @@ def upload_lock_path(user_id):
 
 
 def photo_folder():
+    """Where photos were kept as files before they moved into the database (`flask photos migrate`)."""
     return current_app.config["PHOTO_FOLDER"] or os.path.join(current_app.instance_path, "photos")

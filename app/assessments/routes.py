@@ -12,7 +12,7 @@ from app.assessments.forms import StartForm
 from app.assessments.labels import history_label
 from app.assessments.models import (ACTION_LABELS, APPROVED, DRAFT, RETURNED, STATUSES, SUBMITTED, TEMPLATE_ID,
                                     Assessment, Event)
-from app.assessments.photo_routes import photo_folder, section_photos
+from app.assessments.photo_routes import section_photos
 from app.assessments.forms import CONFLICT
 from app.assessments.service import (NOTE_LIMIT, Conflict, Incomplete, StartConflict, parse_section, result_of,
                                      save_note, save_section, start, transition)
@@ -92,7 +92,7 @@ def section(assessment_id, code):
         parsed, errors = parse_section(section, request.form)
         with section_photos(assessment, section) as (photos, photo_errors):
             if not errors and not photo_errors:  # all or nothing: answers, notes and photos
-                save_section(assessment, section, parsed, request.form.get("notes"), photos, photo_folder())
+                save_section(assessment, section, parsed, request.form.get("notes"), photos)
                 return redirect(next_step(assessment, section, request.form.get("go")))
     sheet = Sheet(assessment, errors, photo_errors)
     return render_template("assessments/section.html", section=section, sheet=sheet), 422 if sheet.failed else 200

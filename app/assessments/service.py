@@ -2,7 +2,6 @@
 import time
 import uuid
 from functools import cache
-from pathlib import Path
 
 from sqlalchemy import bindparam, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +13,7 @@ from app.clock import utcnow
 from app.extensions import db, upsert
 from app.instruments.definition import AnswerError
 from app.instruments.scoring import score
+from app.storage.photos import keep
 from app.assessments.merge import is_newer
 
 
@@ -164,7 +164,7 @@ def parse_section(section, form):
     return parsed, errors
 
 
-def save_section(assessment, section, parsed, notes, photos, folder):
+def save_section(assessment, section, parsed, notes, photos):
     """Save a whole section at once: parsed answers (from parse_section), its notes unless None, and
     processed photos [(question code, Photo)], in one commit."""
     for question, stored in parsed:
@@ -172,21 +172,16 @@ def save_section(assessment, section, parsed, notes, photos, folder):
     if notes is not None:
         save_note(assessment, section.code, notes.strip()[:NOTE_LIMIT])
     for code, photo in photos:
-        store_photo(assessment, code, photo, folder)
+        store_photo(assessment, code, photo)
     db.session.commit()
 
 
-def store_photo(assessment, question_code, photo, folder, photo_id=None):
-    """Keep a processed photo: the JPEG and its thumbnail under `folder`, its row in the session (the caller
-    commits)."""
+def store_photo(assessment, question_code, photo, photo_id=None):
+    """Keep a processed photo: its row, and its JPEG and thumbnail in the database (app.storage), all in the
+    session, so one commit (the caller's) keeps all three or none."""
     row = Photo(id=photo_id or uuid.uuid4(), assessment_id=assessment.id, question_code=question_code,
                 width=photo.width, height=photo.height, size=len(photo.jpeg))
-    Path(folder, row.filename).parent.mkdir(parents=True, exist_ok=True)
-    for filename, jpeg in ((row.thumb_filename, make_thumbnail(photo.jpeg).jpeg), (row.filename, photo.jpeg)):
-        path = Path(folder, filename)
-        partial = path.with_suffix(".part")
-        partial.write_bytes(jpeg)
-        partial.replace(path)  # never a half-written photo under its real name
+    keep(row.id, photo.jpeg, make_thumbnail(photo.jpeg).jpeg)
     db.session.add(row)
     assessment.updated_at = utcnow()
     return row

@@ -30,7 +30,7 @@ class FollowupAction(db.Model):
     due_on: Mapped[date]
     status: Mapped[str] = mapped_column(String(12), default=OPEN)  # one of STATUSES
     note: Mapped[str | None] = mapped_column(Text)
-    photo_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # instance/photos/actions/<id>.jpg
+    photo_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # its bytes: app.storage PhotoBytes
     checked_on: Mapped[date | None]  # the visit at which its status was set
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))

@@ -1,5 +1,4 @@
 """Follow-up plans: the Dinas generates and edits them; the facilitator checks each action at the next visit."""
-from pathlib import Path
 
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import get_locale
@@ -9,7 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.access import role_required, scope
 from app.assessments.forms import photo_message
-from app.assessments.photo_routes import jpeg_file, read_photo, upload_lock
+from app.assessments.photo_routes import read_photo, upload_lock
 from app.assessments.photos import PhotoError
 from app.bimtek.routes import session_or_404
 from app.extensions import db
@@ -17,12 +16,13 @@ from app.followup import bp
 from app.followup.forms import ActionForm, MarkForm
 from app.followup.models import STATUS_LABELS, FollowupAction
 from app.followup.plans import in_language
-from app.followup.service import action_photo_path, default_due, default_owner, generate, store_action_photo
+from app.followup.service import default_due, default_owner, generate, store_action_photo
 from app.forms import ConfirmForm
 from app.i18n import today
 from app.rendering import render, wants_fragment
 from app.roles import ADMIN, FACILITATOR, SUPERVISOR
 from app.rollups.asked import instrument
+from app.storage.photos import forget, served
 
 bp.add_app_template_global(STATUS_LABELS, "followup_status_labels")
 
@@ -124,11 +124,10 @@ def delete(action_id):
     if not ConfirmForm().confirmed.data:
         return render_template("followup/delete.html", item=action, cancel=back, fields={},
                                action=url_for("followup.delete", action_id=action.id))
-    photo_id = action.photo_id
+    if action.photo_id:
+        forget(action.photo_id)  # in the same commit as the action
     db.session.delete(action)
     db.session.commit()
-    if photo_id:  # after the commit: never a row without its file
-        action_photo_path(photo_id).unlink(missing_ok=True)
     flash(_("Tindakan dihapus."), "success")
     return redirect(back)
 
@@ -161,12 +160,11 @@ def save_mark(action, form):
                 photo = read_photo(upload)
             except PhotoError as refused:
                 return photo_message(refused.code)
-    replaced = store_action_photo(action, photo) if photo else None
+    if photo:
+        store_action_photo(action, photo)
     action.status, action.note = form.status.data, form.note.data
     action.checked_on, action.updated_by = today(), current_user.id
     db.session.commit()
-    if replaced:
-        Path(action_photo_path(replaced)).unlink(missing_ok=True)
     return None
 
 
@@ -177,4 +175,4 @@ def photo(action_id):
     action = action_or_404(action_id)
     if action.photo_id is None:
         abort(404)
-    return jpeg_file(f"actions/{action.photo_id}.jpg")
+    return served(action.photo_id)

@@ -1,15 +1,13 @@
 """Follow-up plans read and written: the cooperatives of a session that get a plan, the assessment each is
-proposed from, the generation that adds no duplicates, and an action's photo on disk."""
+proposed from, the generation that adds no duplicates, and an action's photo."""
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.access import scope
 from app.assessments.models import APPROVED, Assessment
-from app.assessments.photo_routes import photo_folder
 from app.bimtek.models import Participant
 from app.cooperatives.models import Cooperative
 from app.extensions import db
@@ -17,6 +15,7 @@ from app.followup.models import DONE, OPEN, PARTLY, FollowupAction
 from app.followup.plans import propose
 from app.i18n import today
 from app.regions.models import District
+from app.storage.photos import forget, keep
 
 PLAN_DAYS = 90  # Tuban's 3-month plan: due this long after the session's last day
 OWNER_ROLE = "pengurus:ketua"
@@ -115,18 +114,13 @@ def open_first(actions):
     return sorted(actions, key=lambda a: (a.status not in TO_CHECK, a.due_on, a.id))
 
 
-def action_photo_path(photo_id):
-    """Where an action's photo is kept: under the photo folder, apart from the assessments' photos."""
-    return Path(photo_folder(), "actions", f"{photo_id}.jpg")
-
-
 def store_action_photo(action, photo):
-    """Write a processed Photo for `action` under a new id; returns the id of the photo it replaces."""
-    replaced, action.photo_id = action.photo_id, uuid.uuid4()
-    path = action_photo_path(action.photo_id)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.write_bytes(photo.jpeg)
-    return replaced
+    """Keep a processed Photo for `action` under a new id, in place of the one it had, in the session (the
+    caller commits: the action, its new photo and the old one's removal go together)."""
+    if action.photo_id:
+        forget(action.photo_id)
+    action.photo_id = uuid.uuid4()
+    keep(action.photo_id, photo.jpeg)
 
 
 def cooperative_followup(cooperative):

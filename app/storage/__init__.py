@@ -1,0 +1,1 @@
+"""Photo bytes kept in the database, so every app server sees every photo (README, Photos)."""
