@@ -60,6 +60,8 @@ def create_app(config_class):
     compression.init_app(app)
     assets.init_app(app)
     app.cli.add_command(backup.command)
+    from app.storage import commands as photo_commands
+    app.cli.add_command(photo_commands.command)
 
     for module in VIEWS:
         importlib.import_module(module)
