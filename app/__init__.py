@@ -23,7 +23,7 @@ VIEWS = (
     "app.assessments.routes", "app.assessments.photo_routes", "app.assessments.sync", "app.reviews.routes",
     "app.rollups.routes", "app.rollups.exports", "app.bimtek.routes", "app.bimtek.participants",
     "app.bimtek.attendance", "app.bimtek.attendance_sheet", "app.bimtek.pretest", "app.bimtek.score_exports",
-    "app.followup.routes", "app.followup.exports",
+    "app.followup.routes", "app.followup.exports", "app.main.health",
 )
 
 

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.i18n import today as local_today
 from app.instruments.models import InstrumentVersion
 from tests.support import Auth, make_app
-from tests.world import FACILITATORS, FOREIGN, HOME, OTHER, ROLES, TAGS, VISIBLE, arguments, path_of
+from tests.world import FACILITATORS, FOREIGN, HOME, OTHER, ROLES, TAGS, VISIBLE, arguments, changed, path_of
 
 ROLE_ORDER = tuple(ROLES)  # anonymous, facilitator, supervisor, admin, facilitator-other, supervisor-other
 
@@ -55,6 +55,7 @@ class Case:
     data: dict = field(default_factory=dict)  # the body of a POST
     method: str = None  # GET if the rule accepts it, else POST
     htmx: bool = False  # sent as htmx sends it (HX-Request): the fragment, or 401 for an anonymous user
+    rolls_back: bool = False  # a GET that writes and rolls back (/healthz): the database must be as it was
 
 
 # The URL arguments, filled from an area's records unless a case says otherwise.
@@ -100,6 +101,7 @@ ROUTES = {
     "/offline": [Case(ALL_200)],
     "/sw.js": [Case(ALL_200)],
     "/manifest.webmanifest": [Case(ALL_200)],
+    "/healthz": [Case(ALL_200, rolls_back=True)],  # readiness, for nginx and monitoring: no login, nothing private
     "/static/<path:filename>": [Case(ALL_200), Case(ALL_200, "htmx", args={"filename": "htmx.min.js"}),
                                 Case((404,) * 6, "missing", args={"filename": "nothing.css"})],
 
@@ -419,13 +421,15 @@ def test_route_for_role(visit, check):
     url = url_of(rule, case, visit)
     client = visit.client(role)
     headers = {"HX-Request": "true"} if case.htmx else {}
+    before = visit.snapshot() if case.rolls_back else None
     if method == "GET":
         response = client.get(url, headers=headers, buffered=True)
     else:
         response = client.post(url, data=case.data, headers={**headers, "X-CSRFToken": visit.tokens[role]},
                                buffered=True)
     text = readable(response)
-    touched = visit.writes + (["photo files"] if visit.files() != visit.built_files else [])
+    kept = changed(before, visit.snapshot()) if case.rolls_back else visit.writes
+    touched = kept + (["photo files"] if visit.files() != visit.built_files else [])
     if touched:
         visit.restore()
     assert matches(expected, response), f"{method} {url} as {role}: {status_of(response)}, expected {expected}"

@@ -1,10 +1,11 @@
 """Photos kept in the database (app.storage): `flask photos migrate` moves the files of older versions in,
-resumably."""
+resumably, and `/healthz` says whether this app server can serve."""
 import io
 from pathlib import Path
 
+from flask_migrate import upgrade
 from PIL import Image
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from app.assessments.models import Assessment, Photo
 from app.assessments.photos import process_photo
@@ -13,7 +14,7 @@ from app.extensions import db
 from app.followup.models import FollowupAction
 from app.followup.service import store_action_photo
 from app.storage.models import PhotoBytes
-from tests.support import stored_photo
+from tests.support import make_app, stored_photo
 from tests.test_assessments import jpeg
 from tests.test_followup import generate, plan  # noqa: F401 (plan: a fixture)
 
@@ -84,3 +85,34 @@ def test_photo_files_move_into_the_database_resumably_and_are_served_from_it(app
     assert "files removed: 5" in removed.output
     assert [p for p in folder.rglob("*") if p.is_file()] == []
     assert "files removed: 0" in migrate(app, "--remove").output
+
+
+def test_healthz_is_200_when_the_database_is_at_head_and_writable(app, client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert response.json == {"status": "ok", "database": True, "migrations": True, "storage": True}
+    assert db.session.scalar(select(func.count()).select_from(PhotoBytes)) == 0  # its write was rolled back
+
+
+def test_healthz_is_503_naming_what_fails(tmp_path):
+    behind = make_app(f"sqlite:///{tmp_path / 'behind.sqlite3'}")
+    with behind.app_context():
+        upgrade(revision="0008_training_loop")
+        assert health(behind) == (503, {"status": "unavailable", "database": True, "migrations": False,
+                                        "storage": False})
+        upgrade()
+        assert health(behind)[0] == 200
+        db.session.execute(text("DROP TABLE photo_bytes"))  # at head, but no photo can be written
+        db.session.commit()
+        assert health(behind) == (503, {"status": "unavailable", "database": True, "migrations": True,
+                                        "storage": False})
+        db.engine.dispose()
+    gone = make_app(f"sqlite:///{tmp_path / 'no-such-folder' / 'siapkop.sqlite3'}")
+    with gone.app_context():
+        assert health(gone) == (503, {"status": "unavailable", "database": False, "migrations": False,
+                                      "storage": False})
+
+
+def health(app):
+    response = app.test_client().get("/healthz")
+    return response.status_code, response.json
