@@ -169,3 +169,23 @@ def test_any_table_of_the_metadata_is_copied_with_its_bytes_and_times(tmp_path, 
     finally:
         source.dispose()
         copy.dispose()
+
+
+def test_copy_back_from_postgresql_to_sqlite_gives_the_same_tables(source, target, sqlite_template, tmp_path):
+    """The way back (or a SQLite copy of a PostgreSQL database to look at): the same checksums."""
+    assert source.test_cli_runner().invoke(args=["db", "copy", "--to", target]).exit_code == 0
+    back = tmp_path / "back.sqlite3"
+    shutil.copy(sqlite_template, back)
+    moved = make_app(target)
+    with moved.app_context():
+        result = moved.test_cli_runner().invoke(args=["db", "copy", "--to", f"sqlite:///{back}"])
+        assert result.exit_code == 0, result.output
+        db.engine.dispose()
+    original, returned = db.engine, sa.create_engine(f"sqlite:///{back}")
+    try:
+        pairs, differing = compare(db.metadata, original, returned)
+        assert differing == [] and sum(mine.rows for mine, _ in pairs) == sum(counts(original).values())
+        assert held(original, Answer, "assessment_id", "question_code", "value", "updated_at") == held(
+            returned, Answer, "assessment_id", "question_code", "value", "updated_at")
+    finally:
+        returned.dispose()
