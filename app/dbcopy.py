@@ -12,13 +12,15 @@ from decimal import Decimal
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import Integer, String, create_engine, func, select, text
+from sqlalchemy import Integer, LargeBinary, String, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 
-BATCH = 1000  # rows read and written at a time: a batch of photos stays a few MB
+BATCH = 1000  # rows read and written at a time
+BLOB_SHARE = 100  # a table with a binary column (photos) goes in batches this many times smaller
+SAY_EVERY = 100_000  # rows between two progress lines of a long table
 
 
 class CopyError(Exception):
@@ -39,6 +41,13 @@ def ordered(table, dialect):
     keys = list(table.primary_key.columns) or list(table.columns)
     return select(table).order_by(*(
         key.collate("C") if dialect == "postgresql" and isinstance(key.type, String) else key for key in keys))
+
+
+def batch_of(table, batch):
+    """Rows per batch for `table`: fewer where rows carry files (a thousand photos would be hundreds of MB)."""
+    if any(isinstance(column.type, LargeBinary) for column in table.columns):
+        return max(1, batch // BLOB_SHARE)
+    return batch
 
 
 def as_utc(value):
@@ -66,7 +75,8 @@ def canonical(value, column):
 def table_sum(connection, table, batch=BATCH):
     """Count and hash the rows of `table`, read in primary-key order, the same way on any database."""
     digest, rows = hashlib.sha256(), 0
-    result = connection.execution_options(yield_per=batch).execute(ordered(table, connection.dialect.name))
+    result = connection.execution_options(yield_per=batch_of(table, batch)).execute(
+        ordered(table, connection.dialect.name))
     for part in result.partitions():
         for row in part:
             values = [canonical(value, column) for value, column in zip(row, table.columns)]
@@ -116,17 +126,21 @@ def prepared(row, table):
     return values
 
 
-def copy_tables(metadata, source, target, batch=BATCH, progress=lambda table, rows: None):
+def copy_tables(metadata, source, target, batch=BATCH, progress=lambda table, rows, done: None):
     """Copy every table of `metadata`, parents before children, in batches, in ONE target transaction:
-    if anything fails, the target stays empty and the copy can simply be run again."""
+    if anything fails, the target stays empty and the copy can simply be run again. `progress` hears of
+    each table when done, and every SAY_EVERY rows of a long one."""
     with source.connect() as reader, target.begin() as writer:
         for table in metadata.sorted_tables:
             copied = 0
-            result = reader.execution_options(yield_per=batch).execute(ordered(table, reader.dialect.name))
+            result = reader.execution_options(yield_per=batch_of(table, batch)).execute(
+                ordered(table, reader.dialect.name))
             for part in result.partitions():
                 writer.execute(table.insert(), [prepared(row, table) for row in part])
+                if (copied + len(part)) // SAY_EVERY > copied // SAY_EVERY:
+                    progress(table.name, copied + len(part), False)
                 copied += len(part)
-            progress(table.name, copied)
+            progress(table.name, copied, True)
         if writer.dialect.name == "postgresql":
             restart_sequences(writer, metadata)
 
@@ -166,7 +180,7 @@ def copy_into(metadata, source, target, batch, shown):
             raise click.ClickException("Nothing copied: " + "; ".join(problems) + ".")
         click.echo(f"Copying {source.url.render_as_string(hide_password=True)} to {shown} ...")
         copy_tables(metadata, source, target, batch,
-                    progress=lambda table, rows: click.echo(f"  {table}: {rows:,} rows"))
+                    progress=lambda table, rows, done: click.echo(f"  {table}: {rows:,} rows{'' if done else ' ...'}"))
     except (SQLAlchemyError, CopyError) as exc:
         raise click.ClickException(f"Copy failed, nothing was kept in the target: {exc}")
 

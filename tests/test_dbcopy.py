@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.assessments.models import Answer, Assessment, Photo
 from app.auth.models import User
+from app import dbcopy
 from app.dbcopy import compare, copy_tables, target_problems
 from app.extensions import db
 from tests.support import Auth, add_user, make_app
@@ -138,7 +139,7 @@ def test_check_finds_a_changed_row_and_names_its_table(source, target):
     assert "1 table(s) differ: answer." in checked.output
 
 
-def test_any_table_of_the_metadata_is_copied_with_its_bytes_and_times(tmp_path, target):
+def test_any_table_of_the_metadata_is_copied_with_its_bytes_and_times(tmp_path, target, monkeypatch):
     """A table the models will gain (photos as rows, say) needs no change to the copy: bytes, aware times,
     text keys PostgreSQL would sort otherwise, JSON and NULLs come across equal."""
     metadata = sa.MetaData()
@@ -160,7 +161,11 @@ def test_any_table_of_the_metadata_is_copied_with_its_bytes_and_times(tmp_path, 
         with source.begin() as connection:
             connection.execute(blobs.insert(), rows)
         assert target_problems(metadata, source, copy)  # neither is migrated: refused, with the reason
-        copy_tables(metadata, source, copy, batch=3)
+        monkeypatch.setattr(dbcopy, "SAY_EVERY", 4)
+        heard = []
+        copy_tables(metadata, source, copy, batch=300, progress=lambda *said: heard.append(said))
+        # rows with files go 3 at a time (300 / BLOB_SHARE), and a long table is reported on the way
+        assert heard == [("blob_copy_test", 6, False), ("blob_copy_test", 9, False), ("blob_copy_test", 10, True)]
         pairs, differing = compare(metadata, source, copy, batch=4)
         assert differing == [] and pairs[0][1].rows == len(rows)
         with copy.connect() as connection:
