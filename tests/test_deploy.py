@@ -98,9 +98,10 @@ def test_gunicorn_accepts_its_config(tmp_path):
 
 def app_server(port, database, instance, log):
     """One app server as deploy/systemd/siapkop@.service starts it: gunicorn with deploy/gunicorn.conf.py."""
-    env = os.environ | {"SIAPKOP_BIND": f"127.0.0.1:{port}", "SIAPKOP_WORKERS": "1", "SIAPKOP_INSTANCE": str(instance),
-                        "DATABASE_URL": database, "SECRET_KEY": "one-key-for-every-server", "TRUSTED_PROXIES": "1",
-                        "FLASK_APP": "wsgi"}
+    env = {name: value for name, value in os.environ.items() if name != "SESSION_COOKIE_SECURE"} | {
+        "SIAPKOP_BIND": f"127.0.0.1:{port}", "SIAPKOP_WORKERS": "1", "SIAPKOP_INSTANCE": str(instance),
+        "DATABASE_URL": database, "SECRET_KEY": "one-key-for-every-server", "TRUSTED_PROXIES": "1",
+        "FLASK_APP": "wsgi"}
     return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"), "wsgi:app"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -139,8 +140,8 @@ def test_nginx_serves_static_files_and_two_app_servers(nginx, tmp_path, sqlite_j
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"https://127.0.0.1:{https}"
     try:
-        for port in ports:
-            answers(f"http://127.0.0.1:{port}/auth/login")
+        for port in ports:  # straight to the app over http: it warns that its Secure cookies cannot work
+            assert 'class="flash error" role="alert"' in answers(f"http://127.0.0.1:{port}/auth/login").text
         moved = answers(f"http://127.0.0.1:{http}/auth/login")
         assert (moved.status_code, moved.headers["Location"]) == (301, "https://127.0.0.1/auth/login")
         phone = requests.Session()
@@ -158,6 +159,7 @@ def test_nginx_serves_static_files_and_two_app_servers(nginx, tmp_path, sqlite_j
         # The app behind it sees https (its Secure cookies work) and the CSRF check passes; requests alternate.
         page = phone.get(f"{base}/auth/login")
         assert page.status_code == 200 and "Strict-Transport-Security" in page.headers
+        assert 'class="flash error" role="alert"' not in page.text  # X-Forwarded-Proto told it: https
         logged_in = phone.post(f"{base}/auth/login", allow_redirects=False, headers={"Referer": page.url}, data={
             "csrf_token": csrf_token(page.text), "username": "fas.diwek", "password": PASSWORD})
         assert logged_in.status_code == 302, logged_in.text[:500]
