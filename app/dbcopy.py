@@ -214,5 +214,7 @@ def command(to, check, batch):
     for line in report(pairs):
         click.echo(line)
     if differing:
-        raise click.ClickException(f"{len(differing)} table(s) differ: {', '.join(differing)}.")
+        raise click.ClickException(
+            f"{len(differing)} table(s) differ: {', '.join(differing)}. If an app server was still running, "
+            "stop them all, copy again into a freshly migrated database, then start them on it.")
     click.echo(f"All {len(pairs)} tables equal: {sum(mine.rows for mine, _ in pairs):,} rows.")

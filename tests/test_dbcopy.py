@@ -13,6 +13,7 @@ from app.auth.models import User
 from app import dbcopy
 from app.dbcopy import compare, copy_tables, target_problems
 from app.extensions import db
+from tests.serving import free_port
 from tests.support import Auth, add_user, make_app
 from tests.world import HOME, build
 
@@ -118,6 +119,11 @@ def test_copy_refuses_a_target_that_is_not_empty_or_not_migrated(source, target,
         postgres.execute(f"DROP DATABASE {bare} WITH (FORCE)")
     itself = runner.invoke(args=["db", "copy", "--to", source.config["SQLALCHEMY_DATABASE_URI"]])
     assert itself.exit_code == 1 and "the database this app uses" in itself.output
+    nonsense = runner.invoke(args=["db", "copy", "--to", "nonsense"])
+    assert nonsense.exit_code == 1 and "Cannot use 'nonsense' as a database URL" in nonsense.output
+    unreachable = runner.invoke(args=["db", "copy", "--to", f"postgresql://siapkop:SECRET@127.0.0.1:{free_port()}/x"])
+    assert unreachable.exit_code == 1 and "Copy failed, nothing was kept in the target" in unreachable.output
+    assert "SECRET" not in unreachable.output
 
 
 def test_check_finds_a_changed_row_and_names_its_table(source, target):
