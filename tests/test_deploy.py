@@ -96,6 +96,18 @@ def test_gunicorn_accepts_its_config(tmp_path):
     assert checked.returncode == 0, checked.stderr + checked.stdout
 
 
+def test_systemd_accepts_the_unit(tmp_path):
+    """systemd-analyze reads the unit as systemd would (every key known, the command there to run), with the
+    checkout where this one is."""
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        pytest.skip("systemd-analyze not found")
+    unit = tmp_path / "siapkop@8001.service"
+    unit.write_text((DEPLOY / "systemd" / "siapkop@.service").read_text().replace("/srv/siapkop", str(ROOT)))
+    checked = subprocess.run([analyze, "verify", "--man=no", str(unit)], capture_output=True, text=True, timeout=60)
+    assert (checked.returncode, checked.stderr, checked.stdout) == (0, "", "")
+
+
 def app_server(port, database, instance, log):
     """One app server as deploy/systemd/siapkop@.service starts it: gunicorn with deploy/gunicorn.conf.py."""
     env = {name: value for name, value in os.environ.items() if name != "SESSION_COOKIE_SECURE"} | {
