@@ -52,7 +52,7 @@ def create_app(config_class):
     htmx.init_app(app)
 
     # models is imported for its tables, which the migrations read
-    from app import assets, backup, compression, errors, i18n, models, security  # noqa: F401
+    from app import assets, backup, compression, dbcopy, errors, i18n, models, security  # noqa: F401
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     errors.init_app(app)
@@ -62,6 +62,7 @@ def create_app(config_class):
     app.cli.add_command(backup.command)
     from app.storage import commands as photo_commands
     app.cli.add_command(photo_commands.command)
+    app.cli.commands["db"].add_command(dbcopy.command)  # Flask-Migrate's group: `flask db copy`
 
     for module in VIEWS:
         importlib.import_module(module)
