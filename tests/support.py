@@ -3,6 +3,7 @@
 The fixtures that use these live in tests/conftest.py.
 """
 import re
+import time
 import uuid
 
 import requests
@@ -180,6 +181,15 @@ def logged_in_session(url, username):
     page = session.get(url + "/assessments/", timeout=10).text
     session.headers.update({"HX-Request": "true", "X-CSRFToken": csrf_token(page)})
     return session
+
+
+def wait_for(condition, timeout=10):
+    """Poll `condition()` until it is true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
 
 
 def value_for(question, n):

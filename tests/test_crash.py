@@ -29,7 +29,8 @@ from app.instruments.models import publish
 from app.regions.models import Village
 from app.roles import FACILITATOR
 from tests.serving import served
-from tests.support import DIWEK, INSTRUMENT, SOURCE, WONOSALAM, add_user, logged_in_session, make_app, value_for
+from tests.support import (DIWEK, INSTRUMENT, SOURCE, WONOSALAM, add_user, logged_in_session, make_app, value_for,
+                           wait_for)
 
 pytestmark = pytest.mark.slow
 
@@ -69,14 +70,6 @@ def children(pid):
         if int(fields[1]) == pid:
             found.add(int(stat.parent.name))
     return found
-
-
-def wait_for(condition, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
 
 
 @pytest.fixture
