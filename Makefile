@@ -60,14 +60,15 @@ extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
-# Debian's Chromium for the browser tests, PostgreSQL's server binaries, and nginx for the deploy/ tests;
-# installed when missing (as root).
+# Debian's Chromium for the browser tests, PostgreSQL's server binaries, and nginx and Redis for the deploy/ and
+# cluster tests (tests/cluster.py starts its own in temporary folders); installed when missing (as root).
 system-test-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing="$$missing nginx"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$(ROOT_USER)" = yes ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "Please install:$$missing (sudo apt-get install -y$$missing)"; exit 1; fi; \

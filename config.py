@@ -44,6 +44,9 @@ class Config:
 
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; 0: use the socket's address.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # This app server's name, sent as X-Served-By on every response when set: which of several servers behind
+    # one nginx answered (for the operator's checks and the cluster tests); unset, no header is sent.
+    SERVED_BY = os.environ.get("SERVED_BY") or None
     # Failed logins allowed (Flask-Limiter syntax). A browser that has logged in as the user tried
     # (its device cookie says so) has only its own limit; any other counts per address, per
     # (username, address) and per username (app/auth/throttle.py).

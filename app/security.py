@@ -37,7 +37,9 @@ def init_app(app):
         # cost each request pays, and the autosave (the phone's hot path) most often.
         hooks = app.before_request_funcs.get(None, [])
         hooks[:] = [hook for hook in hooks if hook != limiter._check_request_limit]
-    app.wsgi_app = ResponseHeaders(app.wsgi_app, own_caching=(f"{app.static_url_path}/", SERVICE_WORKER))
+    served_by = app.config.get("SERVED_BY")
+    app.wsgi_app = ResponseHeaders(app.wsgi_app, own_caching=(f"{app.static_url_path}/", SERVICE_WORKER),
+                                   extra=(("X-Served-By", served_by),) if served_by else ())
 
 
 class ResponseHeaders:
@@ -46,16 +48,17 @@ class ResponseHeaders:
     URL, and the one rule of caching: Cache-Control: no-store, except on the paths starting with one of
     `own_caching` (static files, the service worker) when their view set its own. Done on the WSGI header
     list, which costs less than Werkzeug's Headers in after_request hooks: every response pays it, and
-    the autosave's reply, the phone's most frequent, is small enough for it to count."""
+    the autosave's reply, the phone's most frequent, is small enough for it to count. `extra` headers go on
+    every response as they are (X-Served-By, when the server has a name)."""
 
-    def __init__(self, app, own_caching=()):
-        self.app, self.own_caching = app, tuple(own_caching)
+    def __init__(self, app, own_caching=(), extra=()):
+        self.app, self.own_caching, self.extra = app, tuple(own_caching), list(extra)
 
     def __call__(self, environ, start_response):
         may_cache = environ.get("PATH_INFO", "").startswith(self.own_caching)
 
         def start(status, headers, exc_info=None):
-            return start_response(status, with_ours(headers, may_cache), exc_info)
+            return start_response(status, with_ours(headers, may_cache) + self.extra, exc_info)
         return self.app(environ, start)
 
 

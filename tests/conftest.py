@@ -226,3 +226,30 @@ def world(request, tmp_path_factory):
     if request.param == "postgresql":
         server.execute(f"DROP DATABASE {name}_work WITH (FORCE)")
         server.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+# --- Several app servers behind nginx on PostgreSQL and Redis (tests/cluster.py) -----------------
+
+@pytest.fixture(scope="session")
+def cluster(postgres, postgres_jombang, tmp_path_factory):
+    """tests/cluster.py's cluster on a PostgreSQL copy of Jombang with the default instrument published, and
+    `.app`, an app on its database for the tests' checks. Set SIAPKOP_REQUIRE_CLUSTER=1 (as .ci/run does) to
+    fail instead of skipping without nginx or redis-server."""
+    from tests.cluster import Cluster, missing
+    if missing():
+        if os.environ.get("SIAPKOP_REQUIRE_CLUSTER") == "1":
+            pytest.fail(f"not found: {', '.join(missing())} (apt-get install -y nginx redis-server)")
+        pytest.skip(f"not found: {', '.join(missing())}")
+    name = f"siapkop_cluster_{os.getpid()}"
+    postgres.execute(f"CREATE DATABASE {name} TEMPLATE {postgres_jombang}")
+    app = make_app(f"{postgres.url}/{name}")
+    with app.app_context():
+        publish(db.session, INSTRUMENT, SOURCE)
+        db.session.commit()
+        db.session.remove()
+    with Cluster(tmp_path_factory.mktemp("cluster"), f"{postgres.url}/{name}") as running:
+        running.app = app
+        yield running
+    with app.app_context():
+        db.engine.dispose()
+    postgres.execute(f"DROP DATABASE {name} WITH (FORCE)")

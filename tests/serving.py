@@ -26,22 +26,28 @@ def served(application, env=None):
                                application], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break  # it answers
-            except OSError:
-                if server.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"gunicorn stopped: {log.read().decode()[-2000:]}") from None
-                time.sleep(0.1)
+        wait_until_answering(url, server, log)
         yield url, server
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def wait_until_answering(url, server, log, name="gunicorn"):
+    """Return once `url` answers over HTTP (any status); raise with the end of `log` (a binary file the
+    `server` process, `name`, writes its errors to) if the process stops first."""
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url + "/", timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            if server.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"{name} stopped: {log.read().decode()[-2000:]}") from None
+            time.sleep(0.1)
 
 
 def free_port():

@@ -3,7 +3,10 @@
 The fixtures that use these live in tests/conftest.py.
 """
 import re
+import time
 import uuid
+
+import requests
 
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -164,6 +167,37 @@ def assessment(assessment_id):
 
 BEST = {q.code: {"yesno": "yes", "scale": "4", "count": str(getattr(q, "target", 0))}[q.type]
         for q in INSTRUMENT.questions}
+
+
+# --- The facilitator's assessment, driven over real HTTP (gunicorn, nginx) -------------------------
+
+def logged_in_session(url, username):
+    """A requests session logged in as `username` at the server `url`, sending what the phone's autosave sends
+    (HX-Request and the CSRF token)."""
+    session = requests.Session()
+    page = session.get(url + "/auth/login", timeout=10).text
+    home = session.post(url + "/auth/login", data={"csrf_token": csrf_token(page), "username": username,
+                                                   "password": PASSWORD}, timeout=10)
+    assert "Kunjungan saya" in home.text, username
+    page = session.get(url + "/assessments/", timeout=10).text
+    session.headers.update({"HX-Request": "true", "X-CSRFToken": csrf_token(page)})
+    return session
+
+
+def wait_for(condition, timeout=10):
+    """Poll `condition()` until it is true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+def value_for(question, n):
+    """The n-th save's value: counts differ from save to save, the others cycle."""
+    if question.type == "count":
+        return str(n % (question.max or 1_000_000))
+    return str(n % 5) if question.type == "scale" else ("yes", "no")[n % 2]
 
 
 # --- Browser tests: Debian's Chromium driven by Playwright against a live server -----------------

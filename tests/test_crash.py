@@ -8,7 +8,6 @@ serving may fail: it was never acknowledged. At the end the database must pass `
 integrity_check` and hold every acknowledged answer with its value.
 """
 import os
-import re
 import shutil
 import signal
 import threading
@@ -30,7 +29,8 @@ from app.instruments.models import publish
 from app.regions.models import Village
 from app.roles import FACILITATOR
 from tests.serving import served
-from tests.support import DIWEK, INSTRUMENT, PASSWORD, SOURCE, WONOSALAM, add_user, make_app
+from tests.support import (DIWEK, INSTRUMENT, SOURCE, WONOSALAM, add_user, logged_in_session, make_app, value_for,
+                           wait_for)
 
 pytestmark = pytest.mark.slow
 
@@ -72,14 +72,6 @@ def children(pid):
     return found
 
 
-def wait_for(condition, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def gunicorn(tmp_path, sqlite_jombang):
     path = tmp_path / "crash.sqlite3"
@@ -89,26 +81,6 @@ def gunicorn(tmp_path, sqlite_jombang):
     with served("wsgi:app", env) as (url, server):
         wait_for(lambda: len(children(server.pid)) == 2)
         yield server, url, path, assessments
-
-
-def logged_in(url, username):
-    session = requests.Session()
-    page = session.get(url + "/auth/login", timeout=10).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    home = session.post(url + "/auth/login", data={"csrf_token": token, "username": username, "password": PASSWORD},
-                        timeout=10)
-    assert "Kunjungan saya" in home.text, username
-    page = session.get(url + "/assessments/", timeout=10).text
-    session.headers.update({"HX-Request": "true",
-                            "X-CSRFToken": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)})
-    return session
-
-
-def value_for(question, n):
-    """The n-th save's value: counts differ from save to save, the others cycle."""
-    if question.type == "count":
-        return str(n % (question.max or 1_000_000))
-    return str(n % 5) if question.type == "scale" else ("yes", "no")[n % 2]
 
 
 class Saver(threading.Thread):
@@ -141,7 +113,7 @@ class Saver(threading.Thread):
 def test_killed_workers_lose_no_acknowledged_answer(gunicorn):
     server, url, path, assessments = gunicorn
     stop = threading.Event()
-    savers = [Saver(logged_in(url, username), url, ids, stop) for username, ids in assessments.items()]
+    savers = [Saver(logged_in_session(url, username), url, ids, stop) for username, ids in assessments.items()]
     for saver in savers:
         saver.start()
     killed = []

@@ -71,6 +71,19 @@ def test_every_kind_of_response_carries_the_security_headers(field, client, auth
     assert len(seen) == 17
 
 
+def test_a_named_server_says_it_answered_and_an_unnamed_one_says_nothing(database_url):
+    """SERVED_BY tells apart the servers behind one nginx (tests/cluster.py): on every kind of response, or on none."""
+    for name in ("app-2", None):
+        app = make_app(database_url, SERVED_BY=name)
+        client = app.test_client()
+        responses = [client.get("/auth/login"), client.get("/static/app.css"), client.get("/no/such/page"),
+                     client.get("/")]
+        with app.app_context():
+            db.engine.dispose()
+        assert [r.status_code for r in responses] == [200, 200, 404, 302]
+        assert [r.headers.getlist("X-Served-By") for r in responses] == [[name] if name else []] * 4
+
+
 def test_private_responses_are_never_stored_static_files_keep_their_caching(field, client, auth):
     """Pages, fragments, photos and exports of a logged-in user: Cache-Control: no-store, once, in place of what
     a view asked for (the photo asked for a day, send_file for no-cache). Static files and the service worker
