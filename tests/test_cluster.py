@@ -104,8 +104,6 @@ def jpeg():
     return data.getvalue()
 
 
-@pytest.mark.xfail(strict=True, reason="photos are files in the instance folder of the server that received "
-                   "them until another part of issue 24 moves them to storage every server shares")
 def test_a_photo_uploaded_through_one_server_is_shown_through_the_other(cluster):
     web = logged_in_session(cluster.url, "fas.diwek")
     with cluster.app.app_context():
