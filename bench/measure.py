@@ -35,7 +35,7 @@ from bench import synthetic
 from bench.bare import baseline_id
 from bench.seed import PASSWORD, admin_name, facilitator_name, supervisor_name
 from config import Config
-from tests.serving import served
+from bench.cluster import served
 
 PROVINCE, REGENCY, DISTRICT = "35", "35.17", "35.17.08"  # Jawa Timur, Jombang, Diwek
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+\.(?:css|js)(?:\?v=\w+)?)"')
