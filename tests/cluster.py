@@ -5,7 +5,9 @@ what the tests add: a small login limit per username, so a test reaches it in a 
 fixture (tests/conftest.py) builds one per session.
 """
 from bench import cluster as servers
-from bench.cluster import SERVERS, missing  # noqa: F401  the tests' names for them
+from bench.cluster import SERVERS, missing
+
+__all__ = ["LOGIN_LIMIT_PER_USERNAME", "SERVERS", "Cluster", "missing"]
 
 # Failed logins for one username that the cluster allows: small, so a test reaches it in a few attempts.
 LOGIN_LIMIT_PER_USERNAME = 6
