@@ -10,7 +10,8 @@ MO := $(PO:.po=.mo)
 ROOT_USER := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
 # The national benchmark: SQLite (a fresh file each run) unless BENCH_DATABASE_URL names PostgreSQL,
-# which is seeded once (an interrupted seed resumes) and reused.
+# which is seeded once (an interrupted seed resumes) and reused. BENCH_CLUSTER=1 (PostgreSQL only) also
+# runs the load against one app server and nginx in front of two (bench/cluster.py).
 BENCH_SQLITE := $(CURDIR)/bench/tmp/bench.sqlite3
 BENCH_ENV = FLASK_APP=bench.cli DATABASE_URL="$${BENCH_DATABASE_URL:-sqlite:///$(BENCH_SQLITE)}" \
   SESSION_COOKIE_SECURE=0 SIAPKOP_INSTANCE=$(CURDIR)/bench/tmp/instance
@@ -33,7 +34,8 @@ bench: install $(MO)
 	@[ -n "$$BENCH_DATABASE_URL" ] || rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-wal $(BENCH_SQLITE)-shm
 	$(BENCH_ENV) $(BIN)/flask db upgrade
 	@start=$$(date +%s); $(BENCH_ENV) $(BIN)/flask bench seed && \
-	  $(BENCH_ENV) $(BIN)/flask bench run --seed-seconds $$(( $$(date +%s) - start ))
+	  $(BENCH_ENV) $(BIN)/flask bench run --seed-seconds $$(( $$(date +%s) - start )) \
+	  $(if $(filter-out 0,$(BENCH_CLUSTER)),--cluster)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -11,6 +11,7 @@ from app import ROOT
 from app import create_app as siapkop
 from app.extensions import db
 from bench import measure, report
+from bench.cluster import missing
 from bench.seed import NotABenchDatabase, seed
 from config import Config
 
@@ -48,18 +49,41 @@ def seed_command(seed_text, regencies):
 @click.option("--rounds", default=4, show_default=True, help="Turns each server takes in the load test.")
 @click.option("--results", "folder", default=str(ROOT / "bench" / "results"), show_default=True)
 @click.option("--seed-seconds", type=float, help="How long the seed took, for the report.")
-def run_command(users, seconds, rounds, folder, seed_seconds):
+@click.option("--cluster", is_flag=True, envvar="BENCH_CLUSTER",
+              help="Also run the load against one app server and nginx in front of two (PostgreSQL only; "
+                   "needs nginx and redis-server).")
+def run_command(users, seconds, rounds, folder, seed_seconds, cluster):
     """Measure rollups, exports, load and page weight; print the table and write the report."""
+    if cluster:
+        refuse_cluster_here()
     web = measure.web_app()
     results = {"date": date.today().isoformat(), "machine": report.machine(db.engine.dialect.name),
                "seed_seconds": seed_seconds, "dataset": measure.dataset()}
-    for name, step in (("rollups", lambda: measure.rollups(web)), ("exports", measure.exports),
-                       ("pages", lambda: measure.pages(web)), ("load", lambda: measure.load(users, seconds, rounds))):
+    steps = [("rollups", lambda: measure.rollups(web)), ("exports", measure.exports),
+             ("pages", lambda: measure.pages(web)), ("load", lambda: measure.load(users, seconds, rounds))]
+    if cluster:
+        database_url = db.engine.url.render_as_string(hide_password=False)
+        steps.append(("cluster", lambda: measure.cluster_load(users, seconds, rounds, database_url)))
+    for name, step in steps:
         click.echo(f"Measuring {name}…")
         results[name] = step()
     md, js = report.write(results, folder)
     click.echo(report.table(results))
+    if "cluster" in results:
+        click.echo("\n" + report.cluster_table(results))
     click.echo(f"Written: {md} and {js}")
+
+
+def refuse_cluster_here():
+    """Stop with a clear message unless a cluster can run here: on PostgreSQL, with nginx and redis-server."""
+    if db.engine.dialect.name != "postgresql":
+        raise click.ClickException(
+            f"--cluster needs PostgreSQL, not {db.engine.dialect.name}: several app servers share one database, "
+            "which SQLite (a file on one machine) cannot be. Set BENCH_DATABASE_URL=postgresql://... "
+            "(make bench) or DATABASE_URL (flask bench run). Nothing was measured.")
+    if missing():
+        raise click.ClickException(f"--cluster needs {' and '.join(missing())} (apt-get install -y nginx "
+                                   "redis-server). Nothing was measured.")
 
 
 @bench.command("export", hidden=True)

@@ -15,9 +15,14 @@ app's windows it posts the same answers to /upsert. Taking turns, rather than on
 gives both the same share of whatever else the machine is doing. Prints one JSON object: for each app
 the autosaves, their rate and latency percentiles in milliseconds, and the errors; the set-up's
 latencies; the ratio of the two rates, and the ratio of each round; and the loader's own CPU per
-request in each app's windows. With `--masters APP_PID BARE_PID` (the gunicorn masters), also the CPU
-time each server's workers spent in its own windows, read from /proc: per autosave, and in cores (2.0:
-both workers busy throughout).
+request in each app's windows. With `--masters APP_PID BARE_PID` (the gunicorn masters; several
+pids joined by commas for a target served by several), also the CPU time each server's workers spent in
+its own windows, read from /proc: per autosave, and in cores (2.0: both workers of one server busy
+throughout).
+
+With `--cluster`, the second URL serves SiapKop too (nginx in front of two app servers, `flask bench run
+--cluster`): the same threads log in to both, start a visit on each, and autosave to the first URL ("single")
+and the second ("cluster") in turns, as they do to SiapKop and the bare app otherwise.
 """
 import argparse
 import json
@@ -114,13 +119,18 @@ def token(text):
     return found.group(1) or found.group(2)
 
 
+TARGETS = ("app", "bare")  # SiapKop and the bare upsert app
+CLUSTER_TARGETS = ("single", "cluster")  # SiapKop on one app server, and behind nginx on two
+BARE = "bare"  # the one target that is not SiapKop
+
+
 class Recorder:
     """Latencies and errors from every thread."""
 
-    def __init__(self):
+    def __init__(self, targets=TARGETS):
         self.lock = threading.Lock()
-        self.times = {"setup": [], "app": [], "bare": []}
-        self.errors = {"setup": {}, "app": {}, "bare": {}}
+        self.times = {kind: [] for kind in ("setup", *targets)}
+        self.errors = {kind: {} for kind in ("setup", *targets)}
 
     def timed(self, kind, call, ok=(200,)):
         started = time.perf_counter()
@@ -143,29 +153,37 @@ class Recorder:
 
 
 def facilitator(urls, user, spec, windows, recorder, rng):
-    """Log in, start a visit and open its sections; then, in each window, autosave to SiapKop or upsert
-    to the bare app until it closes. A thread whose set-up failed sits the windows out."""
-    app, bare = Session(urls[0]), Session(urls[1])
-    try:
-        ready = setup(app, user, spec["sections"], recorder, rng)
-    except RuntimeError as error:  # a page without its CSRF token; the others must not wait for this thread
-        recorder.error("setup", str(error))
-        ready = None
+    """Log in, start a visit and open its sections on each SiapKop target; then, in each window, autosave to
+    SiapKop or upsert to the bare app until it closes. A thread whose set-up failed sits the windows out."""
+    browsers = dict(zip(windows.targets, (Session(url) for url in urls)))
+    ready = {}
+    for target, browser in browsers.items():
+        if target == BARE:
+            ready[target] = True
+            continue
+        try:
+            ready[target] = setup(browser, user, spec["sections"], recorder, rng)
+        except RuntimeError as error:  # a page without its CSRF token; the others must not wait for this thread
+            recorder.error("setup", str(error))
+            ready[target] = None
+    if not all(ready.values()):
+        ready = {}
     questions = spec["questions"]
-    asked = {"app": 0, "bare": 0}  # questions answered so far, on each app
+    asked = dict.fromkeys(windows.targets, 0)  # questions answered so far, on each target
     for target in windows.plan:
         windows.wait()  # every thread is done with what came before: the window opens
+        browser = browsers[target]
         while ready and time.monotonic() < windows.deadline:
             code, choices = questions[asked[target] % len(questions)]
             asked[target] += 1
-            if target == "app":
-                assessment, headers = ready
+            if target != BARE:
+                assessment, headers = ready[target]
                 form = {code: rng.choice(choices), "ts": str(int(time.time() * 1000))}
-                recorder.timed("app", lambda: app.request("POST", f"/assessments/{assessment}/answers/{code}",
-                                                          form, headers))
+                recorder.timed(target, lambda: browser.request(
+                    "POST", f"/assessments/{assessment}/answers/{code}", form, headers))
             else:
                 form = {"user": user["username"], "code": code, "value": rng.choice(choices)}
-                recorder.timed("bare", lambda: bare.request("POST", "/upsert", form))
+                recorder.timed(BARE, lambda: browser.request("POST", "/upsert", form))
     windows.wait()  # the last window closes
 
 
@@ -196,13 +214,14 @@ class Windows:
     finished what came before, and lasts `seconds`; how long each really lasted, and how many requests
     were answered in it, are kept as it closes."""
 
-    def __init__(self, threads, seconds, rounds, recorder, masters=None):
-        self.plan = ["app", "bare"] * rounds
+    def __init__(self, threads, seconds, rounds, recorder, masters=None, targets=TARGETS):
+        self.targets = targets
+        self.plan = list(targets) * rounds
         self.seconds, self.recorder, self.masters = seconds, recorder, masters or {}
         self.opened = self.answered = self.deadline = self.cpu = None
         self.closed = []  # (seconds, requests answered) of each window
-        self.cpu_used = {"app": 0.0, "bare": 0.0}  # each server's workers' CPU seconds in its own windows
-        self.loader_used = {"app": 0.0, "bare": 0.0}  # this process's CPU seconds in each server's windows
+        self.cpu_used = dict.fromkeys(targets, 0.0)  # each server's workers' CPU seconds in its own windows
+        self.loader_used = dict.fromkeys(targets, 0.0)  # this process's CPU seconds in each server's windows
         self.loader = None
         self.barrier = threading.Barrier(threads, action=self.turn)
 
@@ -210,9 +229,9 @@ class Windows:
         self.barrier.wait()
 
     def turn(self):
-        cpu = {target: workers_cpu(pid) for target, pid in self.masters.items()}
+        cpu = {target: sum(map(workers_cpu, pids)) for target, pids in self.masters.items()}
         loader = time.process_time()
-        now, answered = time.monotonic(), len(self.recorder.times["app"]) + len(self.recorder.times["bare"])
+        now, answered = time.monotonic(), sum(len(self.recorder.times[target]) for target in self.targets)
         if self.opened is not None:
             target = self.plan[len(self.closed)]
             self.closed.append((now - self.opened, answered - self.answered))
@@ -246,8 +265,8 @@ def percentile(values, share):
 
 def rates(recorder, windows):
     """Each app's autosaves over its windows, and the ratio of the two rates, overall and per round."""
-    result = {}
-    for target, closed in (("app", windows.closed[0::2]), ("bare", windows.closed[1::2])):
+    result, (first, second) = {}, windows.targets
+    for target, closed in ((first, windows.closed[0::2]), (second, windows.closed[1::2])):
         saves, seconds = recorder.times[target], sum(span for span, _ in closed)
         result[target] = {
             "seconds": round(seconds, 2), "autosaves": len(saves), "autosaves_per_s": round(len(saves) / seconds, 1),
@@ -260,20 +279,21 @@ def rates(recorder, windows):
             result[target] |= {"worker_cpu_ms": round(1000 * used / len(saves), 2) if saves else None,
                                "worker_cores": round(used / seconds, 2)}
     per_second = [answered / span for span, answered in windows.closed]
-    setup, bare = recorder.times["setup"], result["bare"]["autosaves_per_s"]
+    setup, bare = recorder.times["setup"], result[second]["autosaves_per_s"]
     return result | {
         "setup": {"requests": len(setup), "p50_ms": percentile(setup, 0.5), "p95_ms": percentile(setup, 0.95),
                   "errors": sum(recorder.errors["setup"].values()), "error_kinds": recorder.errors["setup"]},
         "rounds": len(windows.plan) // 2, "window_seconds": windows.seconds,
         "round_ratios": [round(a / b, 2) if b else None for a, b in zip(per_second[0::2], per_second[1::2])],
-        "ratio": round(result["app"]["autosaves_per_s"] / bare, 2) if bare else None}
+        "ratio": round(result[first]["autosaves_per_s"] / bare, 2) if bare else None}
 
 
-def run(urls, spec, seconds, rounds, masters=None):
-    """Drive both apps with one thread per user: `seconds` of windows for each, in `rounds` turns;
-    `masters` maps "app" and "bare" to their gunicorn masters' pids, to read their workers' CPU."""
-    recorder = Recorder()
-    windows = Windows(len(spec["users"]), seconds / rounds, rounds, recorder, masters)
+def run(urls, spec, seconds, rounds, masters=None, targets=TARGETS):
+    """Drive both targets (`targets` names them: TARGETS or CLUSTER_TARGETS) with one thread per user:
+    `seconds` of windows for each, in `rounds` turns; `masters` maps each target to its gunicorn masters'
+    pids, to read their workers' CPU."""
+    recorder = Recorder(targets)
+    windows = Windows(len(spec["users"]), seconds / rounds, rounds, recorder, masters, targets)
     threads = [threading.Thread(target=facilitator, args=(urls, user, spec, windows, recorder, random.Random(i)))
                for i, user in enumerate(spec["users"])]
     for thread in threads:
@@ -290,13 +310,19 @@ def main(argv=None):
     parser.add_argument("spec")
     parser.add_argument("--seconds", type=float, default=20, help="measured time for each app, in all")
     parser.add_argument("--rounds", type=int, default=4, help="turns each app takes")
-    parser.add_argument("--masters", type=int, nargs=2, metavar=("APP_PID", "BARE_PID"),
-                        help="the gunicorn masters, to read their workers' CPU time (Linux)")
+    parser.add_argument("--masters", type=pids, nargs=2, metavar=("APP_PID", "BARE_PID"),
+                        help="the gunicorn masters (pids joined by commas), to read their workers' CPU time (Linux)")
+    parser.add_argument("--cluster", action="store_true", help="the second URL serves SiapKop too")
     args = parser.parse_args(argv)
     with open(args.spec, encoding="utf-8") as fh:
         spec = json.load(fh)
-    masters = dict(zip(("app", "bare"), args.masters)) if args.masters else None
-    json.dump(run((args.app, args.bare), spec, args.seconds, args.rounds, masters), sys.stdout)
+    targets = CLUSTER_TARGETS if args.cluster else TARGETS
+    masters = dict(zip(targets, args.masters)) if args.masters else None
+    json.dump(run((args.app, args.bare), spec, args.seconds, args.rounds, masters, targets), sys.stdout)
+
+
+def pids(text):
+    return [int(pid) for pid in text.split(",")]
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ app built from the same config (`web_app`), so each request gets a context of it
 gunicorn, instead of sharing the command's `g` and session. Rollups and pages are timed in this
 process (the median of several runs, after one warm-up). Exports run in a fresh process each, so their
 peak memory is their own. The load test serves the app with gunicorn and drives it from a separate
-loader process (bench/load.py).
+loader process (bench/load.py); with `--cluster`, the same load also drives one app server and nginx in
+front of two, on PostgreSQL (bench/cluster.py).
 """
 import gzip
 import json
@@ -33,9 +34,9 @@ from app.rollups.asked import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollu
 from app.i18n import today
 from bench import synthetic
 from bench.bare import baseline_id
+from bench.cluster import SERVERS, Cluster, served
 from bench.seed import PASSWORD, admin_name, facilitator_name, supervisor_name
 from config import Config
-from tests.serving import served
 
 PROVINCE, REGENCY, DISTRICT = "35", "35.17", "35.17.08"  # Jawa Timur, Jombang, Diwek
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+\.(?:css|js)(?:\?v=\w+)?)"')
@@ -163,20 +164,47 @@ def pages(web):
 def load(users, seconds, rounds=4):
     """The real app and the bare upsert app, each under gunicorn with 2 workers, driven in turns by the
     same loader: `seconds` of autosaves for each, in `rounds` windows each."""
-    current = instrument()
-    spec = {"users": loader_users(users), "sections": current.section_codes,
-            "questions": [[q.code, answer_choices(q)] for q in current.questions]}
+    spec = loader_spec(users)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(spec, fh)
     try:
         with served("wsgi:app") as (app_url, app), served("bench.bare:create_bare_app()") as (bare_url, bare):
-            done = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), app_url, bare_url,
-                                   fh.name, "--seconds", str(seconds), "--rounds", str(rounds),
-                                   "--masters", str(app.pid), str(bare.pid)],
-                                  capture_output=True, text=True, check=True)
+            done = run_loader(app_url, bare_url, fh.name, seconds, rounds, [app.pid], [bare.pid])
     finally:
         os.unlink(fh.name)
-    return {"users": users, **json.loads(done.stdout)}
+    return {"users": users, **done}
+
+
+def cluster_load(users, seconds, rounds, database_url):
+    """The same load, users and windows against one app server directly ("single") and against nginx in front
+    of two ("cluster"), in turns: the two app servers (2 workers each) share the PostgreSQL database at
+    `database_url` and a Redis for login limits, as bench/cluster.py starts them; "single" is the first of them."""
+    spec = loader_spec(users)
+    with tempfile.TemporaryDirectory(prefix="siapkop-cluster-") as folder:
+        spec_path = os.path.join(folder, "spec.json")
+        with open(spec_path, "w") as fh:
+            json.dump(spec, fh)
+        with Cluster(os.path.join(folder, "servers"), database_url) as running:
+            single = running.servers[SERVERS[0]]
+            done = run_loader(single.url, running.url, spec_path, seconds, rounds, [single.process.pid],
+                              [server.process.pid for server in running.servers.values()], "--cluster")
+    return {"users": users, "servers": len(SERVERS), **done}
+
+
+def run_loader(first_url, second_url, spec_path, seconds, rounds, first_masters, second_masters, *options):
+    """bench/load.py in a process of its own against the two URLs; what it printed."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), first_url, second_url, spec_path,
+                           "--seconds", str(seconds), "--rounds", str(rounds), "--masters",
+                           ",".join(map(str, first_masters)), ",".join(map(str, second_masters)), *options],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def loader_spec(users):
+    """What bench/load.py reads: `users` loader users, the sections and each question's answers."""
+    current = instrument()
+    return {"users": loader_users(users), "sections": current.section_codes,
+            "questions": [[q.code, answer_choices(q)] for q in current.questions]}
 
 
 def answer_choices(question):

@@ -61,6 +61,47 @@ def table(results):
     return "\n".join(lines)
 
 
+def cluster_table(results):
+    """One app server directly against nginx in front of two, side by side, as a Markdown table; "" without them."""
+    cluster = results.get("cluster")
+    if not cluster:
+        return ""
+    lines = ["| Served by | Autosaves/s | p50 ms | p95 ms | Errors | Worker CPU ms per autosave | Worker cores busy |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for label, x in (("One app server, directly", cluster["single"]),
+                     (f"nginx, {cluster['servers']} app servers", cluster["cluster"])):
+        lines.append(f"| {label} | {x['autosaves_per_s']} | {x['autosave_ms']['p50']} | {x['autosave_ms']['p95']} | "
+                     f"{x['errors']} | {x.get('worker_cpu_ms', '')} | {x.get('worker_cores', '')} |")
+    return "\n".join(lines)
+
+
+def cluster_section(results):
+    """The Markdown section of a `--cluster` run; "" without one."""
+    cluster = results.get("cluster")
+    if not cluster:
+        return ""
+    scale = _ratio(cluster["cluster"]["autosaves_per_s"], cluster["single"]["autosaves_per_s"])
+    return f"""
+## Load through nginx: {cluster['users']} simulated facilitators, {cluster['servers']} app servers on PostgreSQL
+
+The same loader, users and windows drive one app server directly and nginx (round robin) in front of
+{cluster['servers']} app servers (gunicorn, 2 workers each; login limits in one Redis), in turns:
+{cluster['rounds']} windows of {cluster['window_seconds']} s for each. The server answering directly is one of
+the {cluster['servers']}; all share the machine's cores with the loader and PostgreSQL.
+
+{cluster_table(results)}
+
+Worker cores busy count every app server's workers in nginx's windows. Through nginx the throughput is
+{scale}× that of one server; round by round (one server / nginx), {_ratios(cluster['round_ratios'])}.
+Set-up on both (log in, start a visit, open its sections): {cluster['setup']['requests']} requests,
+{cluster['setup']['errors']} errors.
+"""
+
+
+def _ratio(a, b):
+    return round(a / b, 2) if a is not None and b else None
+
+
 def markdown(results):
     m, d, r, e, load = results["machine"], results["dataset"], results["rollups"], results["exports"], results["load"]
     pages = "\n".join(f"| {name} | `{p['path']}` | {p['files']} | {p['raw']:,} | {p['gzip']:,} |"
@@ -118,8 +159,7 @@ p50 {load['setup']['p50_ms']} ms, p95 {load['setup']['p95_ms']} ms, {load['setup
 
 | Page | Path | Files | Raw bytes | Gzip bytes |
 |---|---|---:|---:|---:|
-{pages}
-"""
+{pages}{cluster_section(results)}"""
 
 
 def _ratios(values):

@@ -170,6 +170,21 @@ def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_
     assert len(baseline) == 4 and all(a.answers for a in baseline)
 
 
+def test_the_benchmark_imports_nothing_of_the_tests():
+    """The benchmark stands beside the app and its tests: what both start (bench/cluster.py) lives in bench/,
+    and no module of bench/ imports tests/."""
+    import ast
+    for path in (ROOT / "bench").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            assert not any(name == "tests" or name.startswith("tests.") for name in names), (path, node.lineno)
+
+
 @pytest.mark.parametrize("share, expected", [(0.5, 20.0), (0.95, 40.0), (0.99, 40.0)])
 def test_percentiles_are_nearest_rank(share, expected):
     from bench.load import percentile
@@ -253,3 +268,55 @@ def test_a_failed_set_up_is_an_error_and_keeps_no_one_waiting():
     [result] = results
     assert result["setup"]["error_kinds"] == {"no CSRF token on the page": 3}
     assert result["app"]["autosaves"] == result["bare"]["autosaves"] == 0 and result["rounds"] == 2
+
+
+def bench_run(database_url, tmp_path, *options):
+    env = os.environ | {"DATABASE_URL": database_url, "FLASK_APP": "bench.cli", "SESSION_COOKIE_SECURE": "0",
+                        "SIAPKOP_INSTANCE": str(tmp_path / "instance")}
+    return subprocess.run([sys.executable, "-m", "flask", "bench", "run", "--results", str(tmp_path), *options],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_bench_run_through_nginx_gives_one_server_and_two_side_by_side(app, database_url, tmp_path):
+    """`flask bench run --cluster`: in the same run, the autosave load against one app server directly and
+    against nginx in front of two, both on the bench's PostgreSQL; their figures side by side in the printed
+    table and the report. On SQLite it refuses, saying why, before measuring anything."""
+    if database_url.startswith("sqlite"):
+        done = bench_run(database_url, tmp_path, "--cluster")
+        assert done.returncode == 1 and "--cluster needs PostgreSQL, not sqlite" in done.stderr, done.stderr
+        assert "Nothing was measured." in done.stderr and not list(tmp_path.glob("*.json"))
+        return
+    from bench.cluster import missing
+    if missing():
+        if os.environ.get("SIAPKOP_REQUIRE_CLUSTER") == "1":
+            pytest.fail(f"not found: {', '.join(missing())} (apt-get install -y nginx redis-server)")
+        pytest.skip(f"not found: {', '.join(missing())}")
+    seed(app)
+    db.session.remove()
+    done = bench_run(database_url, tmp_path, "--cluster", "--users", "3", "--seconds", "2", "--rounds", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    [report] = tmp_path.glob("*-postgresql.json")
+    cluster = json.loads(report.read_text())["cluster"]
+    assert (cluster["users"], cluster["servers"], cluster["rounds"], cluster["window_seconds"]) == (3, 2, 2, 1.0)
+    assert cluster["setup"]["errors"] == 0 and cluster["setup"]["requests"] > 0, cluster["setup"]
+    for served in ("single", "cluster"):
+        figures = cluster[served]
+        assert figures["errors"] == 0, (served, figures["error_kinds"])
+        assert figures["autosaves"] > 0 and figures["seconds"] >= 2
+        assert all(isinstance(figures[name], float) and figures[name] > 0
+                   for name in ("autosaves_per_s", "worker_cpu_ms", "worker_cores"))
+        assert 0 < figures["autosave_ms"]["p50"] <= figures["autosave_ms"]["p95"]
+    # both rows, with the same figures, in the console and in the Markdown report
+    markdown = report.with_suffix(".md").read_text()
+    for label, served in (("One app server, directly", "single"), ("nginx, 2 app servers", "cluster")):
+        figures = cluster[served]
+        row = (f"| {label} | {figures['autosaves_per_s']} | {figures['autosave_ms']['p50']} | "
+               f"{figures['autosave_ms']['p95']} | 0 |")
+        assert row in markdown and row in done.stdout, (row, done.stdout[-2000:])
+    assert "## Load through nginx" in markdown
+    # the autosaves reached the database through both: two visits with answers per loader user, one started on
+    # the single server and one through nginx (each loader thread draws its visits' ids from a generator seeded
+    # by its number, so the single server's visit is the plain load's, started again as a retried start is)
+    visits = [a for a in db.session.scalars(select(Assessment).where(Assessment.status == DRAFT))
+              if a.id != baseline_id(a.facilitator.username) and a.answers]
+    assert len(visits) == 2 * 3
