@@ -2,7 +2,6 @@
 import tempfile
 
 import xlsxwriter
-from flask import send_file
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -12,7 +11,7 @@ from app.bimtek.attendance import marks, registered
 from app.bimtek.routes import session_or_404
 from app.cooperatives.models import position_label
 from app.roles import ADMIN, SUPERVISOR
-from app.rollups.exports import TEXT_AS_TEXT
+from app.rollups.exports import TEXT_AS_TEXT, xlsx_response
 
 # The columns' widths in characters: No, Nama, Jabatan, Koperasi, Desa, Kecamatan, Telepon, Hadir, Tanda tangan.
 WIDTHS = (5, 26, 18, 30, 16, 14, 15, 8, 28)
@@ -25,9 +24,7 @@ SIGNING_HEIGHT = 36  # points: room for a signature
 def attendance_xlsx(session_id):
     """The daftar hadir: every participant registered in the user's area, a row to sign on each day's sheet."""
     session = session_or_404(session_id)
-    return send_file(workbook(session, registered(session)), as_attachment=True,
-                     download_name=session.filename("daftar-hadir", "xlsx"),
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_response(workbook(session, registered(session)), session.filename("daftar-hadir", "xlsx"))
 
 
 def workbook(session, participants):

@@ -3,14 +3,13 @@ only: a supervisor's file has none."""
 import tempfile
 
 import xlsxwriter
-from flask import send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.bimtek.people import days_present
 from app.cooperatives.models import position_label
 from app.rollups.cells import column_width
-from app.rollups.exports import TEXT_AS_TEXT, csv_response, write_header
+from app.rollups.exports import HEADER_FORMAT, TEXT_AS_TEXT, csv_response, write_header, xlsx_response
 
 WIDTHS = (5, 28, 22, 36, 20, 16, 16, 18, 10)  # the least width of each column, for its values
 
@@ -45,7 +44,7 @@ def participants_file(session, cooperatives, participants, fmt):
     file = tempfile.TemporaryFile()
     book = xlsxwriter.Workbook(file, TEXT_AS_TEXT)
     sheet = book.add_worksheet(_("Peserta"))
-    bold = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1, "text_wrap": True, "valign": "top"})
+    bold = book.add_format(HEADER_FORMAT)
     widths = [column_width(title, least) for title, least in
               zip(names, WIDTHS if with_nik else WIDTHS[:7] + WIDTHS[8:])]
     write_header(sheet, names, bold, widths)
@@ -55,5 +54,4 @@ def participants_file(session, cooperatives, participants, fmt):
     sheet.autofilter(0, 0, len(lines), len(names) - 1)
     book.close()
     file.seek(0)
-    return send_file(file, as_attachment=True, download_name=filename,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_response(file, filename)

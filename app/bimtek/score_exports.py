@@ -3,7 +3,7 @@ training topic's share right when answer sheets were kept, and (XLSX) a summary 
 import tempfile
 
 import xlsxwriter
-from flask import abort, send_file
+from flask import abort
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -15,7 +15,7 @@ from app.bimtek.results import participants, questions_of, section, sheets
 from app.cooperatives.models import position_label
 from app.roles import ADMIN, SUPERVISOR
 from app.rollups.cells import column_width, number
-from app.rollups.exports import TEXT_AS_TEXT, csv_response, write_header
+from app.rollups.exports import HEADER_FORMAT, TEXT_AS_TEXT, csv_response, write_header, xlsx_response
 
 WIDTHS = (5, 28, 20, 36, 20, 16, 9, 9, 9)  # the least width of each fixed column, for its values
 
@@ -45,10 +45,6 @@ def score_table(session):
     return header, rows, summary
 
 
-def filename(session, extension):
-    return session.filename("nilai-tes", extension)
-
-
 @bp.get("/<int:session_id>/scores.<fmt>")
 @role_required(ADMIN, SUPERVISOR)
 def export_test_scores(session_id, fmt):
@@ -58,16 +54,15 @@ def export_test_scores(session_id, fmt):
         abort(404)
     header, rows, summary = score_table(session)
     if fmt == "csv":
-        return csv_response(filename(session, "csv"), header, rows)
-    return send_file(workbook(header, rows, summary), as_attachment=True, download_name=filename(session, "xlsx"),
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return csv_response(session.filename("nilai-tes", "csv"), header, rows)
+    return xlsx_response(workbook(header, rows, summary), session.filename("nilai-tes", "xlsx"))
 
 
 def workbook(header, rows, summary):
     """The scores sheet (header frozen, autofilter) and a summary of the paired means, overall and per topic."""
     file = tempfile.TemporaryFile()
     book = xlsxwriter.Workbook(file, TEXT_AS_TEXT)
-    bold = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1, "text_wrap": True, "valign": "top"})
+    bold = book.add_format(HEADER_FORMAT)
     sheet = book.add_worksheet(_("Nilai"))
     write_header(sheet, header, bold, [column_width(title, least) for title, least in zip(header, WIDTHS)] +
                  [column_width(title, 8, 16) for title in header[len(WIDTHS):]])

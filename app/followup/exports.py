@@ -2,7 +2,7 @@
 import tempfile
 
 import xlsxwriter
-from flask import abort, request, send_file
+from flask import abort, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from app.regions.models import District, Village
 from app.roles import ADMIN, SUPERVISOR
 from app.rollups.asked import instrument
 from app.rollups.cells import column_width
-from app.rollups.exports import DATE_FORMAT, TEXT_AS_TEXT, csv_response, write_header
+from app.rollups.exports import DATE_FORMAT, HEADER_FORMAT, TEXT_AS_TEXT, csv_response, write_header, xlsx_response
 
 WIDTHS = (30, 12, 16, 20, 40, 24, 10, 60, 24, 18, 12, 16, 12, 40)  # the least width of each column
 
@@ -63,15 +63,14 @@ def export_actions(fmt):
         return csv_response(name, header(), rows)
     if fmt != "xlsx":
         abort(404)
-    return send_file(workbook(rows), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_response(workbook(rows), name)
 
 
 def workbook(rows):
     """One sheet: the header frozen with an autofilter, dates as dates, every text a text."""
     file = tempfile.TemporaryFile()
     book = xlsxwriter.Workbook(file, {"constant_memory": True, "default_date_format": DATE_FORMAT, **TEXT_AS_TEXT})
-    bold = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1, "text_wrap": True, "valign": "top"})
+    bold = book.add_format(HEADER_FORMAT)
     sheet, titles = book.add_worksheet(_("Tindak lanjut")), header()
     write_header(sheet, titles, bold, [column_width(title, least) for title, least in zip(titles, WIDTHS)])
     sheet.freeze_panes(1, 0)

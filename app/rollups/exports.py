@@ -124,14 +124,20 @@ def export_scores(fmt):
                             (row for _, row in score_rows(target, current)))
     if fmt != "xlsx":
         abort(404)
-    return send_file(workbook(target, current), as_attachment=True, download_name=target.filename("skor", "xlsx"),
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_response(workbook(target, current), target.filename("skor", "xlsx"))
 
 
 # XlsxWriter's write() turns a string starting with "=" into a formula and one starting with http://,
 # external: or mailto: into a link: a cooperative's name would run or link. Every string stays a string;
 # numbers are written as numbers all the same.
 TEXT_AS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+HEADER_FORMAT = {"bold": True, "bg_color": "#eeeeee", "border": 1, "text_wrap": True, "valign": "top"}
+
+
+def xlsx_response(file, filename):
+    """A finished workbook (a file rewound to its start) as a download named `filename`."""
+    return send_file(file, as_attachment=True, download_name=filename,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 # The least width of each fixed column of a score sheet (see score_header), for its values: a village code,
@@ -146,7 +152,7 @@ def workbook(target, current):
     score in their level's colour; the summary, then one sheet per area of the target's tier."""
     file = tempfile.TemporaryFile()
     book = xlsxwriter.Workbook(file, {"constant_memory": True, "default_date_format": DATE_FORMAT, **TEXT_AS_TEXT})
-    bold = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1, "text_wrap": True, "valign": "top"})
+    bold = book.add_format(HEADER_FORMAT)
     coloured = {level.code: book.add_format({"bg_color": LEVEL_COLOURS[i], "font_color": "#ffffff"})
                 for i, level in enumerate(current.levels)}
     summary_sheet(book, target, current, bold)
