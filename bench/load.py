@@ -20,6 +20,12 @@ pids joined by commas for a target served by several), also the CPU time each se
 its own windows, read from /proc: per autosave, and in cores (2.0: both workers of one server busy
 throughout).
 
+With "reviews" in spec.json ({"accounts": {username: password}, "actions": [[username, "approve" or
+"reopen", assessment id]]}), one more thread reviews in SiapKop's windows, as supervisors and a Dinas
+admin do beside the facilitators: it logs each account in during the set-up, then takes the actions in
+order: it opens the review page and approves (confirmed) or reopens (with a reason) from it, pausing
+`REVIEW_PAUSE` between actions. Each action's POST is timed apart, under the facilitators' load.
+
 With `--cluster`, the second URL serves SiapKop too (nginx in front of two app servers, `flask bench run
 --cluster`): the same threads log in to both, start a visit on each, and autosave to the first URL ("single")
 and the second ("cluster") in turns, as they do to SiapKop and the bare app otherwise.
@@ -37,6 +43,8 @@ import uuid
 from datetime import date
 from urllib.parse import urlencode, urlsplit
 
+VERSION = re.compile(r'name="version" value="(\d+)"')
+REVIEW_PAUSE = 0.1  # seconds between a reviewer's actions: one person at a time, not a flood
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 
@@ -124,13 +132,16 @@ CLUSTER_TARGETS = ("single", "cluster")  # SiapKop on one app server, and behind
 BARE = "bare"  # the one target that is not SiapKop
 
 
+REVIEW_ACTIONS = ("approve", "reopen")
+
+
 class Recorder:
     """Latencies and errors from every thread."""
 
     def __init__(self, targets=TARGETS):
         self.lock = threading.Lock()
-        self.times = {kind: [] for kind in ("setup", *targets)}
-        self.errors = {kind: {} for kind in ("setup", *targets)}
+        self.times = {kind: [] for kind in ("setup", *targets, *REVIEW_ACTIONS)}
+        self.errors = {kind: {} for kind in ("setup", *targets, *REVIEW_ACTIONS)}
 
     def timed(self, kind, call, ok=(200,)):
         started = time.perf_counter()
@@ -209,6 +220,38 @@ def setup(browser, user, sections, recorder, rng):
     return assessment, {"HX-Request": "true", "X-CSRFToken": token(page)}
 
 
+def reviewer(url, reviews, windows, recorder):
+    """Log each review account in, then in SiapKop's windows take the actions in order (one at a time,
+    REVIEW_PAUSE apart) until each window closes or none is left."""
+    browsers = {}
+    for username, password in reviews["accounts"].items():
+        browser = Session(url)
+        page = recorder.timed("setup", lambda: browser.request("GET", "/auth/login"))
+        if page is not None and recorder.timed("setup", lambda: browser.request("POST", "/auth/login", {
+                "username": username, "password": password, "csrf_token": token(page)}), ok=(302, 303)) is not None:
+            browsers[username] = browser
+    pending = [action for action in reviews["actions"] if action[0] in browsers]
+    for target in windows.plan:
+        windows.wait()
+        while target == windows.targets[0] and pending and time.monotonic() < windows.deadline:
+            username, action, assessment = pending.pop(0)
+            review(browsers[username], action, assessment, recorder)
+            time.sleep(REVIEW_PAUSE)
+    windows.wait()
+
+
+def review(browser, action, assessment, recorder):
+    """Open the review page of `assessment`, then `action` it from there: only the action is timed."""
+    status, page = browser.request("GET", f"/reviews/{assessment}")
+    found = VERSION.search(page) if status == 200 else None
+    if found is None:
+        recorder.error(action, f"review page HTTP {status}")
+        return
+    form = {"csrf_token": token(page), "version": found.group(1)}
+    form |= {"confirmed": "y"} if action == "approve" else {"comment": "Dibuka kembali oleh benchmark."}
+    recorder.timed(action, lambda: browser.request("POST", f"/reviews/{assessment}/{action}", form), ok=(302, 303))
+
+
 class Windows:
     """The measured windows, SiapKop's and the bare app's in turn. Each opens when every thread has
     finished what came before, and lasts `seconds`; how long each really lasted, and how many requests
@@ -280,7 +323,11 @@ def rates(recorder, windows):
                                "worker_cores": round(used / seconds, 2)}
     per_second = [answered / span for span, answered in windows.closed]
     setup, bare = recorder.times["setup"], result[second]["autosaves_per_s"]
-    return result | {
+    reviews = {action: {"actions": len(recorder.times[action]), "p50_ms": percentile(recorder.times[action], 0.5),
+                        "p95_ms": percentile(recorder.times[action], 0.95),
+                        "errors": sum(recorder.errors[action].values()), "error_kinds": recorder.errors[action]}
+               for action in REVIEW_ACTIONS}
+    return result | {"reviews": reviews} | {
         "setup": {"requests": len(setup), "p50_ms": percentile(setup, 0.5), "p95_ms": percentile(setup, 0.95),
                   "errors": sum(recorder.errors["setup"].values()), "error_kinds": recorder.errors["setup"]},
         "rounds": len(windows.plan) // 2, "window_seconds": windows.seconds,
@@ -292,10 +339,12 @@ def run(urls, spec, seconds, rounds, masters=None, targets=TARGETS):
     """Drive both targets (`targets` names them: TARGETS or CLUSTER_TARGETS) with one thread per user:
     `seconds` of windows for each, in `rounds` turns; `masters` maps each target to its gunicorn masters'
     pids, to read their workers' CPU."""
-    recorder = Recorder(targets)
-    windows = Windows(len(spec["users"]), seconds / rounds, rounds, recorder, masters, targets)
+    recorder, reviews = Recorder(targets), spec.get("reviews")
+    windows = Windows(len(spec["users"]) + bool(reviews), seconds / rounds, rounds, recorder, masters, targets)
     threads = [threading.Thread(target=facilitator, args=(urls, user, spec, windows, recorder, random.Random(i)))
                for i, user in enumerate(spec["users"])]
+    if reviews:
+        threads.append(threading.Thread(target=reviewer, args=(urls[0], reviews, windows, recorder)))
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -20,6 +20,7 @@ import time
 import uuid
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import func, insert, select, true
 
 from app import ROOT, create_app
@@ -30,7 +31,9 @@ from app.extensions import db
 from app.instruments.definition import NA
 from app.instruments.models import current_version
 from app.regions.models import District, Regency, Village
+from app.assessments.service import transition
 from app.rollups.asked import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollups, instrument
+from app.rollups.queries import latest_counted
 from app.i18n import today
 from bench import synthetic
 from bench.bare import baseline_id
@@ -39,6 +42,7 @@ from bench.seed import PASSWORD, admin_name, facilitator_name, supervisor_name
 from config import Config
 
 PROVINCE, REGENCY, DISTRICT = "35", "35.17", "35.17.08"  # Jawa Timur, Jombang, Diwek
+REVIEWS = 150  # approvals, and reopenings, the load's reviewer may make: more than its windows leave time for
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+\.(?:css|js)(?:\?v=\w+)?)"')
 
 
@@ -164,7 +168,7 @@ def pages(web):
 def load(users, seconds, rounds=4):
     """The real app and the bare upsert app, each under gunicorn with 2 workers, driven in turns by the
     same loader: `seconds` of autosaves for each, in `rounds` windows each."""
-    spec = loader_spec(users)
+    spec = loader_spec(users) | {"reviews": review_plan()}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(spec, fh)
     try:
@@ -205,6 +209,28 @@ def loader_spec(users):
     current = instrument()
     return {"users": loader_users(users), "sections": current.section_codes,
             "questions": [[q.code, answer_choices(q)] for q in current.questions]}
+
+
+def review_plan(count=REVIEWS):
+    """What the loader's reviewer does under load (see bench/load.py): approve and reopen in turn, `count`
+    of each at most. Jombang's cooperatives' latest approved assessments, taken in turn: one is reopened
+    by the Dinas and submitted again by its facilitator now, through the app's own transitions, for its
+    kecamatan's supervisor to approve under load; the next is left for the Dinas to reopen under load."""
+    latest = latest_counted([District.regency_code == REGENCY], today(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    rows = db.session.execute(select(latest.c.assessment_id, latest.c.area).order_by(latest.c.cooperative_id)
+                              .limit(2 * count)).all()
+    admin = db.session.scalar(select(User).where(User.username == admin_name(REGENCY)))
+    actions, accounts = [], {admin.username: PASSWORD}
+    for i, (assessment_id, district) in enumerate(rows):
+        if i % 2:
+            actions.append([admin.username, "reopen", str(assessment_id)])
+            continue
+        assessment = db.session.get(Assessment, assessment_id)
+        transition(assessment, "reopen", admin, assessment.version, "Disiapkan untuk benchmark.")
+        transition(assessment, "submit", assessment.facilitator, assessment.version)
+        accounts[supervisor_name(district)] = PASSWORD
+        actions.append([supervisor_name(district), "approve", str(assessment_id)])
+    return {"accounts": accounts, "actions": actions}
 
 
 def answer_choices(question):

@@ -154,12 +154,29 @@ the loader's CPU is its own, in the same windows, on the same cores.
 Autosave throughput is {load['ratio']} of the bare upsert's; round by round, {_ratios(load['round_ratios'])}.
 Set-up (log in, start a visit, open each of its sections): {load['setup']['requests']} requests,
 p50 {load['setup']['p50_ms']} ms, p95 {load['setup']['p95_ms']} ms, {load['setup']['errors']} errors.
+{reviews_section(load)}
 
 ## Page weight: first load (page + CSS + scripts)
 
 | Page | Path | Files | Raw bytes | Gzip bytes |
 |---|---|---:|---:|---:|
 {pages}{cluster_section(results)}"""
+
+
+def reviews_section(load):
+    """The reviewer's approvals and reopenings, made in SiapKop's windows beside the facilitators' autosaves."""
+    if "reviews" not in load:
+        return ""
+    rows = "\n".join(f"| {action} | {x['actions']} | {x['p50_ms']} | {x['p95_ms']} | {x['errors']} |"
+                     for action, x in load["reviews"].items())
+    return f"""
+In the same windows one reviewer approves (as the kecamatan's supervisor) and reopens (as the Dinas) in
+turn, one action at a time, beside the facilitators (the POST of each action, from its review page):
+
+| Action | Actions | p50 ms | p95 ms | Errors |
+|---|---:|---:|---:|---:|
+{rows}
+"""
 
 
 def _ratios(values):

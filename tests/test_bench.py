@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app import ROOT
-from app.assessments.models import Answer, Assessment
+from app.assessments.models import Answer, Assessment, Event
 from app.assessments.service import result_of
-from app.assessments.workflow import APPROVED, DRAFT
+from app.assessments.workflow import APPROVED, DRAFT, RETURNED, SUBMITTED
 from app.auth.models import User
 from app.cooperatives.models import Cooperative
 from app.extensions import db
@@ -156,6 +156,14 @@ def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_
     # each server's workers' CPU in its own windows: some, and no more than its 2 workers could use
     assert all(0 < load[target]["worker_cpu_ms"] and 0 < load[target]["worker_cores"] <= 2.2 for target in ("app", "bare"))
     assert all(load[target]["loader_cpu_ms"] > 0 for target in ("app", "bare"))
+    # beside the autosaves, a reviewer approved and reopened, each through its review page, without an error
+    reviews = load["reviews"]
+    assert all(reviews[action]["actions"] > 0 and reviews[action]["errors"] == 0 for action in ("approve", "reopen")), reviews
+    assert "| approve |" in report.with_suffix(".md").read_text()
+    prepared = db.session.scalar(select(func.count()).where(Event.comment == "Disiapkan untuk benchmark."))
+    statuses = dict(db.session.execute(select(Assessment.status, func.count()).group_by(Assessment.status)).all())
+    assert statuses.get(SUBMITTED, 0) + reviews["approve"]["actions"] == prepared > 0
+    assert statuses.get(RETURNED, 0) == reviews["reopen"]["actions"]
     assert results["pages"]["assessment_section"]["gzip"] <= 60 * 1024
     assert all(page["files"] >= 2 and page["raw"] > page["gzip"] for page in results["pages"].values())
     markdown = report.with_suffix(".md").read_text()
