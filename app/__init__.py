@@ -62,6 +62,8 @@ def create_app(config_class):
     app.cli.add_command(backup.command)
     from app.storage import commands as photo_commands
     app.cli.add_command(photo_commands.command)
+    from app.rollups import commands as rollup_commands
+    app.cli.add_command(rollup_commands.command)
     app.cli.commands["db"].add_command(dbcopy.command)  # Flask-Migrate's group: `flask db copy`
 
     for module in VIEWS:

@@ -8,3 +8,4 @@ from app.bimtek.models import (Attendance, BimtekSession, Participant, Person, T
                                bimtek_district)
 from app.followup.models import FollowupAction  # noqa: F401
 from app.storage.models import PhotoBytes  # noqa: F401
+from app.rollups.models import AreaCooperatives, AreaTally  # noqa: F401

@@ -16,6 +16,8 @@ from app.assessments.workflow import APPROVED, DRAFT, SUBMITTED
 from app.auth.models import User, user_district
 from app.cooperatives.models import Cooperative
 from app.cooperatives.seed import seed_cooperatives
+from app.rollups.stats import Tally
+from app.rollups.tallies import add_to_tallies, result_tally
 from app.demo import INSTRUMENT_FILE
 from app.instruments.definition import NA, load_text
 from app.instruments.models import publish, version_in_use
@@ -119,7 +121,7 @@ def seed_assessments(session, seed_text, regency_code, version):
     cooperatives = session.execute(
         joined_to_areas(select(Cooperative.id, Village.code, Village.district_code))
         .where(District.regency_code == regency_code).order_by(Village.code)).all()
-    assessments, answers, events = [], [], []
+    assessments, answers, events, counted = [], [], [], []
     for cooperative_id, village_code, district_code in cooperatives:
         rng = synthetic.rng_for(seed_text, village_code)
         typical = synthetic.district_readiness(seed_text, district_code)
@@ -146,11 +148,25 @@ def seed_assessments(session, seed_text, regency_code, version):
                  "target": SUBMITTED},
                 {"assessment_id": aid, "at": approved, "user_id": supervisor, "action": "approve",
                  "source": SUBMITTED, "target": APPROVED}]
+        counted.append((district_code, assessments[-1]))  # the second round, approved last, counts
     if assessments:
         session.execute(insert(Assessment), assessments)
         session.execute(insert(Answer), answers)
         session.execute(insert(Event), events)
+        add_to_tallies(session, tallies_of(session, regency_code, version, counted))
     return len(assessments)
+
+
+def tallies_of(session, regency_code, version, counted):
+    """{(area code, version id): Tally} of the assessments that count, [(kecamatan code, assessment row)], in
+    their kecamatan, the regency and its province: what the transitions would have kept."""
+    province = session.scalar(select(Regency.province_code).where(Regency.code == regency_code))
+    changes = {}
+    for district_code, row in counted:
+        tally = result_tally(row["score"], row["level"], row["result"])
+        for area in (district_code, regency_code, province):
+            changes.setdefault((area, version.id), Tally()).add(tally)
+    return changes
 
 
 def answer_row(assessment_id, question, value, at):

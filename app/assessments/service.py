@@ -8,12 +8,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.assessments.models import DRAFT, TEMPLATE_ID, Answer, Assessment, Event, Photo, SectionNote
 from app.assessments.photos import make_thumbnail
-from app.assessments.workflow import SUBMITTED, move_for
+from app.assessments.workflow import APPROVED, SUBMITTED, move_for
 from app.clock import utcnow
 from app.extensions import db, upsert
 from app.instruments.definition import AnswerError
 from app.instruments.scoring import score
 from app.storage.photos import keep
+from app.rollups import tallies
 from app.assessments.merge import is_newer
 
 
@@ -210,7 +211,7 @@ def transition(assessment, action, user, version, comment=None, question_comment
     comment = (comment or "").strip() or None
     if move.needs_comment and not comment:
         raise CommentNeeded
-    now = utcnow()
+    now, was = utcnow(), (assessment.status, assessment.status_at)
     values = {"status": move.target, "status_at": now, "version": Assessment.version + 1, "updated_at": now}
     if move.target == SUBMITTED:
         result = result_of(assessment)
@@ -223,6 +224,8 @@ def transition(assessment, action, user, version, comment=None, question_comment
     if changed != 1:
         db.session.rollback()
         raise Conflict
+    if APPROVED in (move.source, move.target):  # which assessment counts for the cooperative may change
+        tallies.follow(assessment, was, (move.target, now))
     record(assessment, user.id, action, at=now, source=move.source, target=move.target, comment=comment,
            question_comments={k: v for k, v in (question_comments or {}).items() if v.strip()} or None)
     db.session.commit()

@@ -1,9 +1,12 @@
 """Create the missing cooperative of each village, with the programme's default name."""
+from collections import Counter
+
 from sqlalchemy import insert, select
 
 from app.clock import utcnow
 from app.cooperatives.models import Cooperative, default_name
 from app.regions.models import District, Village
+from app.rollups.tallies import count_cooperatives
 
 
 def seed_cooperatives(session, regency_code):
@@ -19,4 +22,5 @@ def seed_cooperatives(session, regency_code):
     rows = [{"village_code": v.code, "name": default_name(v), "updated_at": now} for v in villages]
     if rows:
         session.execute(insert(Cooperative), rows)
+        count_cooperatives(session, Counter(v.district_code for v in villages))
     return len(rows)

@@ -11,8 +11,9 @@ from app.regions.models import District, Province, Regency
 from app.rollups import bp
 from app.instruments.models import current_version
 from app.instruments.scoring import level_for
-from app.rollups.queries import cooperative_counts, counted, counted_scores, visit_states
-from app.rollups.stats import latest_per_cooperative, rollup
+from app.rollups.queries import counted, counted_scores, visit_states
+from app.rollups.stats import Tally, latest_per_cooperative
+from app.rollups.tallies import cooperatives_in, tallied, whole_areas
 from app.i18n import today
 
 
@@ -100,14 +101,21 @@ def states_in(where, asked):
     return visit_states(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-def area_rollups(areas, tier, where, asked, current):
+def area_rollups(areas, tier, where, asked, current, recount=False):
     """[(area, Rollup)] for `areas` (all of one `tier`) within `where`, and the Rollup of them all, by the
-    `current` instrument's levels and sections."""
+    `current` instrument's levels and sections. Today's approved assessments are read from the kept tallies
+    (see tallies.py), unless `recount`; an earlier date, or submitted ones counted too, from the assessments."""
     levels, sections = current.level_codes, current.section_codes
-    latest = counted_scores(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
-                            asked.include_submitted, sections, tier.column)
-    counts, by_area = cooperative_counts(where, tier.column), {}
-    for row in latest:
-        by_area.setdefault(row.area, []).append(row)
-    rows = [(a, rollup(counts.get(a.code, 0), by_area.get(a.code, []), levels, sections)) for a in areas]
-    return rows, rollup(sum(counts.values()), latest, levels, sections)
+    whole = whole_areas(where, tier.column)
+    if asked.as_of >= today() and not asked.include_submitted and not recount:
+        tallies = tallied(where, tier.column, whole)
+    else:
+        tallies = {}
+        for row in counted_scores(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
+                                  asked.include_submitted, sections, tier.column):
+            tallies.setdefault(row.area, Tally()).count(row.score, row.level, row.sections)
+    counts, total = cooperatives_in(where, tier.column, whole), Tally()
+    for tally in tallies.values():
+        total.add(tally)
+    rows = [(a, tallies.get(a.code, Tally()).rollup(counts.get(a.code, 0), levels, sections)) for a in areas]
+    return rows, total.rollup(sum(counts.values()), levels, sections)

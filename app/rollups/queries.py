@@ -90,12 +90,6 @@ def counted_scores(where, as_of, timezone, include_submitted, sections, area):
             for score, level, code, *scores in db.session.execute(select(*columns))]
 
 
-def cooperative_counts(where, area=District.code):
-    """{area code: number of cooperatives} within `where`, per the `area` column (kecamatan by default)."""
-    return dict(db.session.execute(
-        joined_to_areas(select(area, func.count(Cooperative.id))).where(*where).group_by(area)).all())
-
-
 def approval_of(assessment_id, counted_at):
     """(the name of the facilitator who made it, the name of who approved it) of an assessment counted as
     approved at `counted_at`: the approval that made it count is its last one up to then."""
