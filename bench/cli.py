@@ -59,8 +59,9 @@ def run_command(users, seconds, rounds, folder, seed_seconds, cluster):
     web = measure.web_app()
     results = {"date": date.today().isoformat(), "machine": report.machine(db.engine.dialect.name),
                "seed_seconds": seed_seconds, "dataset": measure.dataset()}
-    steps = [("rollups", lambda: measure.rollups(web)), ("exports", measure.exports),
-             ("pages", lambda: measure.pages(web)), ("load", lambda: measure.load(users, seconds, rounds))]
+    steps = [("tallies_after_seed", measure.tallies_checked), ("rollups", lambda: measure.rollups(web)),
+             ("exports", measure.exports), ("pages", lambda: measure.pages(web)),
+             ("load", lambda: measure.load(users, seconds, rounds)), ("tallies_after_load", measure.tallies_checked)]
     if cluster:
         database_url = db.engine.url.render_as_string(hide_password=False)
         steps.append(("cluster", lambda: measure.cluster_load(users, seconds, rounds, database_url)))

@@ -8,13 +8,17 @@ from pathlib import Path
 # (label, how to read the figure from the results, target, unit); a target is an upper bound, except
 # the autosave ratio, a lower one. The figures are those of the issue's targets (SQLite, 2 cores).
 TARGETS = (
-    ("Jombang dashboard, HTTP", lambda r: r["rollups"]["jombang_dashboard_http_ms"], 100, "ms"),
-    ("National rollup per province", lambda r: r["rollups"]["national_per_province"]["ms"], 2000, "ms"),
+    ("Jombang dashboard, HTTP", lambda r: r["rollups"]["jombang_dashboard_http"]["ms"], 30, "ms"),
+    ("National dashboard, HTTP", lambda r: r["rollups"]["national_dashboard_http"]["ms"], 100, "ms"),
+    ("National rollup per province", lambda r: r["rollups"]["national_per_province"]["ms"], 100, "ms"),
+    ("Jawa Timur rollup per regency", lambda r: r["rollups"]["province_per_regency"]["ms"], 100, "ms"),
+    ("Tallies differing from a recount", lambda r: r["tallies_after_seed"] + r["tallies_after_load"], 0, ""),
     ("CSV of all cooperatives: time", lambda r: r["exports"]["csv_all"]["seconds"], 10, "s"),
     ("CSV of all cooperatives: peak RSS", lambda r: r["exports"]["csv_all"]["peak_rss_mb"], 200, "MB"),
     ("Autosave throughput / bare upsert", lambda r: r["load"]["ratio"], 0.5, "×"),
     ("Autosave p95 under load", lambda r: r["load"]["app"]["autosave_ms"]["p95"], 100, "ms"),
-    ("Errors under load", lambda r: r["load"]["app"]["errors"] + r["load"]["setup"]["errors"], 0, ""),
+    ("Errors under load", lambda r: r["load"]["app"]["errors"] + r["load"]["setup"]["errors"]
+     + sum(x["errors"] for x in r["load"]["reviews"].values()), 0, ""),
     ("Assessment page first load, gzip", lambda r: r["pages"]["assessment_section"]["gzip"] / 1024, 60, "KB"),
 )
 AT_LEAST = {"Autosave throughput / bare upsert"}
@@ -121,15 +125,20 @@ Dataset: {d['villages']:,} villages, {d['cooperatives']:,} cooperatives, {d['ass
 
 {table(results)}
 
-## Rollups (median of 3 runs after a warm-up; HTTP of 5)
+## Rollups (median of 5 runs after a warm-up; the recount of 3)
 
-| Rollup | Areas | Cooperatives | Assessed | Mean | Time |
-|---|---:|---:|---:|---:|---:|
-""" + "\n".join(f"| {name} | {x['areas']} | {x['cooperatives']:,} | {x['assessed']:,} | {x['mean']} | {x['ms']} ms |"
-                for name, x in r.items() if isinstance(x, dict)) + f"""
+Each is read from the kept tallies, and recounted from the assessments as before them (the path that an
+earlier date, or counting submitted ones, still takes); "Same" says whether the two gave the same rollups
+(the same page, over HTTP).
 
-Jombang dashboard over HTTP (server time, in process): {r['jombang_dashboard_http_ms']} ms.
-National dashboard over HTTP (one row per province): {r['national_dashboard_http_ms']} ms.
+| Rollup | Areas | Cooperatives | Assessed | Mean | Kept tallies | Recount | Ratio | Same |
+|---|---:|---:|---:|---:|---:|---:|---:|:---:|
+""" + "\n".join(f"| {name} | {x.get('areas', '')} | {_thousands(x.get('cooperatives'))} | "
+                f"{_thousands(x.get('assessed'))} | {x.get('mean', '')} | {x['ms']} ms | {x['recount_ms']} ms | "
+                f"{x['ratio']} | {'yes' if x['same'] else 'NO'} |" for name, x in r.items()) + f"""
+
+A recount found {results['tallies_after_seed']} difference(s) in the kept tallies after the seed, and
+{results['tallies_after_load']} after the load (its approvals and reopenings included).
 
 ## Exports (each in a fresh process)
 
@@ -177,6 +186,10 @@ turn, one action at a time, beside the facilitators (the POST of each action, fr
 |---|---:|---:|---:|---:|
 {rows}
 """
+
+
+def _thousands(value):
+    return "" if value is None else f"{value:,}"
 
 
 def _ratios(values):
