@@ -60,7 +60,7 @@ def run_command(users, seconds, rounds, folder, seed_seconds, cluster):
     results = {"date": date.today().isoformat(), "machine": report.machine(db.engine.dialect.name),
                "seed_seconds": seed_seconds, "dataset": measure.dataset()}
     steps = [("tallies_after_seed", measure.tallies_checked), ("rollups", lambda: measure.rollups(web)),
-             ("exports", measure.exports), ("pages", lambda: measure.pages(web)),
+             ("exports", measure.exports), ("pages", lambda: measure.pages(web)), ("transitions", measure.transitions),
              ("load", lambda: measure.load(users, seconds, rounds)), ("tallies_after_load", measure.tallies_checked)]
     if cluster:
         database_url = db.engine.url.render_as_string(hide_password=False)

@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from datetime import date
+from contextlib import nullcontext
 from functools import partial
 from unittest.mock import patch
 
@@ -37,15 +38,18 @@ from app.assessments.service import transition
 from app.rollups.asked import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollups, instrument
 from app.rollups import routes
 from app.rollups.queries import latest_counted
+from app.rollups import tallies
 from app.rollups.tallies import rebuild
 from app.i18n import today
 from bench import synthetic
 from bench.bare import baseline_id
+from bench.load import percentile
 from bench.cluster import SERVERS, Cluster, served
 from bench.seed import PASSWORD, admin_name, facilitator_name, supervisor_name
 from config import Config
 
 PROVINCE, REGENCY, DISTRICT = "35", "35.17", "35.17.08"  # Jawa Timur, Jombang, Diwek
+TRANSITIONS = 40  # assessments reopened and approved again in process, each way (with and without tallies)
 REVIEWS = 150  # approvals, and reopenings, the load's reviewer may make: more than its windows leave time for
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+\.(?:css|js)(?:\?v=\w+)?)"')
 
@@ -256,6 +260,36 @@ def review_plan(count=REVIEWS):
         accounts[supervisor_name(district)] = PASSWORD
         actions.append([supervisor_name(district), "approve", str(assessment_id)])
     return {"accounts": accounts, "actions": actions}
+
+
+def transitions(count=TRANSITIONS):
+    """What keeping the tallies adds to a transition, in this process and without load: `count` of Jombang's
+    counted assessments are reopened and, once submitted again, approved with the tallies kept, and as many
+    with tallies.follow made a no-op, taking turns assessment by assessment (a reopening and the approval
+    after it leave the tallies as they were, so a recount still agrees). Each transition() is timed alone:
+    p50 and p95 in ms, and the ratio of the p50s."""
+    latest = latest_counted([District.regency_code == REGENCY], today(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    rows = db.session.execute(select(latest.c.assessment_id, latest.c.area).order_by(latest.c.cooperative_id.desc())
+                              .limit(2 * count)).all()
+    user = lambda name: db.session.scalar(select(User).where(User.username == name))  # noqa: E731
+    admin, times = user(admin_name(REGENCY)), {}
+    for i, (assessment_id, district) in enumerate(rows):
+        kept, supervisor = i % 2 == 0, user(supervisor_name(district))
+        with nullcontext() if kept else patch.object(tallies, "follow", lambda *args: None):
+            assessment = db.session.get(Assessment, assessment_id)
+            for action, actor, comment in (("reopen", admin, "Diukur oleh benchmark."), ("submit", None, None),
+                                           ("approve", supervisor, None)):
+                started = time.perf_counter()
+                transition(assessment, action, actor or assessment.facilitator, assessment.version, comment)
+                times.setdefault((action, kept), []).append(time.perf_counter() - started)
+    result = {}
+    for action in ("reopen", "approve"):
+        kept, unkept = (times.get((action, flag), []) for flag in (True, False))
+        result[action] = {"count": len(kept), **{f"{name}_{share}": percentile(values, share / 100)
+                                                 for name, values in (("kept", kept), ("unkept", unkept))
+                                                 for share in (50, 95)},
+                          "ratio": round(statistics.median(kept) / statistics.median(unkept), 2) if kept else None}
+    return result
 
 
 def answer_choices(question):

@@ -163,7 +163,7 @@ the loader's CPU is its own, in the same windows, on the same cores.
 Autosave throughput is {load['ratio']} of the bare upsert's; round by round, {_ratios(load['round_ratios'])}.
 Set-up (log in, start a visit, open each of its sections): {load['setup']['requests']} requests,
 p50 {load['setup']['p50_ms']} ms, p95 {load['setup']['p95_ms']} ms, {load['setup']['errors']} errors.
-{reviews_section(load)}
+{reviews_section(load)}{transitions_section(results)}
 
 ## Page weight: first load (page + CSS + scripts)
 
@@ -184,6 +184,22 @@ turn, one action at a time, beside the facilitators (the POST of each action, fr
 
 | Action | Actions | p50 ms | p95 ms | Errors |
 |---|---:|---:|---:|---:|
+{rows}
+"""
+
+
+def transitions_section(results):
+    """What keeping the tallies adds to a transition, measured in process without load."""
+    if "transitions" not in results:
+        return ""
+    rows = "\n".join(f"| {action} | {x['count']} | {x['kept_50']} | {x['kept_95']} | {x['unkept_50']} | "
+                     f"{x['unkept_95']} | {x['ratio']} |" for action, x in results["transitions"].items())
+    return f"""
+In process and without load, Jombang's counted assessments reopened and, once submitted again, approved:
+half with the tallies kept, half with tallies.follow made a no-op, in turns (transition() alone):
+
+| Action | Each way | p50 ms kept | p95 ms kept | p50 ms without | p95 ms without | Ratio of p50s |
+|---|---:|---:|---:|---:|---:|---:|
 {rows}
 """
 

@@ -148,6 +148,9 @@ def test_bench_run_measures_everything_on_a_tiny_dataset(app, database_url, tmp_
     # load (approvals and reopenings through the review pages) left the tallies as a recount finds them
     assert all(x["same"] and x["recount_ms"] > 0 for x in rollups.values()), rollups
     assert results["tallies_after_seed"] == results["tallies_after_load"] == 0
+    # approvals and reopenings timed in process with the tallies kept and without, as many each way
+    assert all(x["count"] == 40 and 0 < x["kept_50"] <= x["kept_95"] and x["unkept_50"] > 0 and x["ratio"] > 0
+               for x in results["transitions"].values()), results["transitions"]
     csv_all, xlsx = results["exports"]["csv_all"], results["exports"]["xlsx_province"]
     assert (csv_all["status"], csv_all["rows"], xlsx["status"]) == (200, 306, 200)
     assert csv_all["peak_rss_mb"] >= csv_all["rss_before_mb"] > 0 and xlsx["bytes"] > 10_000
