@@ -13,7 +13,7 @@ from app.instruments.models import current_version
 from app.instruments.scoring import level_for
 from app.rollups.queries import counted, counted_scores, visit_states
 from app.rollups.stats import Tally, latest_per_cooperative
-from app.rollups.tallies import cooperatives_in, tallied, whole_areas
+from app.rollups.tallies import Kept
 from app.i18n import today
 
 
@@ -106,15 +106,15 @@ def area_rollups(areas, tier, where, asked, current, recount=False):
     `current` instrument's levels and sections. Today's approved assessments are read from the kept tallies
     (see tallies.py), unless `recount`; an earlier date, or submitted ones counted too, from the assessments."""
     levels, sections = current.level_codes, current.section_codes
-    whole = whole_areas(where, tier.column)
+    kept = Kept(where, tier.column)
     if asked.as_of >= today() and not asked.include_submitted and not recount:
-        tallies = tallied(where, tier.column, whole)
+        tallies = kept.tallies()
     else:
         tallies = {}
         for row in counted_scores(where, asked.as_of, current_app.config["BABEL_DEFAULT_TIMEZONE"],
                                   asked.include_submitted, sections, tier.column):
             tallies.setdefault(row.area, Tally()).count(row.score, row.level, row.sections)
-    counts, total = cooperatives_in(where, tier.column, whole), Tally()
+    counts, total = kept.cooperatives(), Tally()
     for tally in tallies.values():
         total.add(tally)
     rows = [(a, tallies.get(a.code, Tally()).rollup(counts.get(a.code, 0), levels, sections)) for a in areas]

@@ -37,40 +37,44 @@ AREAS = select(District.code, District.regency_code, Regency.province_code).join
 
 # --- Reading ------------------------------------------------------------------------------------
 
-def whole_areas(where, column):
-    """[code] of the areas by `column` (a Tier's: the area's code) whose kecamatan are all in `where` (clauses
-    on District and Regency). A whole area is read from its own kept rows; one only some of whose kecamatan
-    are in `where` (a supervisor's province) from the sum of those kecamatan's rows."""
-    per_area = select(column, func.count()).select_from(District).join(District.regency).group_by(column)
-    inside = dict(db.session.execute(per_area.where(*where)).all())
-    everywhere = dict(db.session.execute(per_area.where(column.in_(list(inside)))).all())
-    return [code for code, n in inside.items() if everywhere[code] == n]
+class Kept:
+    """The kept rows of the areas by `column` (a Tier's: the area's code) that hold kecamatan in `where`
+    (clauses on District and Regency). An area whose kecamatan are all in `where` is read from its own
+    rows; one only some of whose kecamatan are (a supervisor's province), from the sum of those
+    kecamatan's rows."""
 
+    def __init__(self, where, column):
+        self.where, self.column = where, column
+        per_area = select(column, func.count()).select_from(District).join(District.regency).group_by(column)
+        inside = dict(db.session.execute(per_area.where(*where)).all())
+        everywhere = dict(db.session.execute(per_area.where(column.in_(list(inside)))).all())
+        self.whole = [code for code, n in inside.items() if everywhere[code] == n]
+        self.partial = [code for code in inside if code not in self.whole]
 
-def tallied(where, column, whole):
-    """{area code: Tally} of the areas by `column` holding kecamatan in `where`; `whole`: see whole_areas."""
-    found = {}
-    rows = db.session.execute(select(AreaTally.area_code, *TALLIED).where(AreaTally.area_code.in_(whole)))
-    for part in (rows, parts(select(column, *TALLIED), AreaTally.area_code, where, column, whole)):
-        for code, *columns in part:
-            found[code] = found[code].add(tally_of(*columns)) if code in found else tally_of(*columns)
-    return found
+    def tallies(self):
+        """{area code: Tally}."""
+        found = {}
+        whole = db.session.execute(select(AreaTally.area_code, *TALLIED).where(AreaTally.area_code.in_(self.whole)))
+        for rows in (whole, self.parts(select(self.column, *TALLIED), AreaTally.area_code)):
+            for code, *columns in rows:
+                found[code] = found[code].add(tally_of(*columns)) if code in found else tally_of(*columns)
+        return found
 
+    def cooperatives(self):
+        """{area code: number of cooperatives}."""
+        found = dict(db.session.execute(select(AreaCooperatives.area_code, AreaCooperatives.cooperatives)
+                                        .where(AreaCooperatives.area_code.in_(self.whole))).all())
+        found.update(self.parts(select(self.column, func.sum(AreaCooperatives.cooperatives)).group_by(self.column),
+                                AreaCooperatives.area_code))
+        return found
 
-def cooperatives_in(where, column, whole):
-    """{area code: number of cooperatives} of the areas by `column` holding kecamatan in `where`."""
-    found = dict(db.session.execute(select(AreaCooperatives.area_code, AreaCooperatives.cooperatives)
-                                    .where(AreaCooperatives.area_code.in_(whole))).all())
-    part = select(column, func.sum(AreaCooperatives.cooperatives)).group_by(column)
-    found.update(parts(part, AreaCooperatives.area_code, where, column, whole))
-    return found
-
-
-def parts(statement, area_code, where, column, whole):
-    """The rows of `statement` over the kept rows of the kecamatan in `where` whose area by `column` is not
-    one of `whole`: none at all when every area is whole."""
-    return db.session.execute(statement.join(District, District.code == area_code).join(District.regency)
-                              .where(*where, column.not_in(whole))).all()
+    def parts(self, statement, area_code):
+        """The rows of `statement` over the kept rows (by `area_code`) of the partial areas' kecamatan in
+        `where`; none, unread, when every area is whole."""
+        if not self.partial:
+            return []
+        return db.session.execute(statement.join(District, District.code == area_code).join(District.regency)
+                                  .where(*self.where, self.column.in_(self.partial))).all()
 
 
 # --- Keeping in step ----------------------------------------------------------------------------
