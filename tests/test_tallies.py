@@ -8,6 +8,7 @@ import uuid
 from collections import Counter
 from datetime import date, timedelta
 from functools import partial
+from statistics import median
 from unittest.mock import patch
 
 import pytest
@@ -30,7 +31,7 @@ from app.roles import ADMIN
 from app.rollups import routes
 from app.rollups.asked import DISTRICTS, PROVINCES, REGENCIES, Asked, area_rollups, instrument
 from app.rollups.models import AreaCooperatives, AreaTally
-from app.rollups.stats import Tally
+from app.rollups.stats import UNIT, Scored, Tally
 from app.rollups.tallies import rebuild, result_tally
 from tests.support import (BEST, DIWEK, INSTRUMENT, JOMBANG, SOURCE, WONOSALAM, Auth, add_user, assessment,
                            csrf_token, value_for)
@@ -117,6 +118,36 @@ def test_each_kind_of_transition_keeps_the_tallies_as_a_recount_finds_them(app, 
     assert review(dinas, first, "reopen", comment="Diperiksa ulang.").status_code == 302
     counts()  # neither counts: the kept rows are there, empty
     assert db.session.scalar(select(func.count()).select_from(AreaTally)) == 3
+
+
+# --- The arithmetic, without a database ----------------------------------------------------------
+
+SCORES = st.floats(0, 100, allow_nan=False)
+ROWS = st.lists(st.tuples(SCORES, st.sampled_from(("belum-siap", "siap")),
+                          st.dictionaries(st.sampled_from("ABC"), st.none() | SCORES)), max_size=30)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(one=ROWS, other=ROWS)
+def test_tallies_add_up_and_take_away_exactly(one, other):
+    """The tally of two sets is the sum of theirs, and taking a set away leaves the other exactly; the mean
+    is the totals' mean, the median that of the totals as shown (to 0.1), at any count."""
+    tally = lambda rows: Tally.of(Scored(None, None, None, None, *row) for row in rows)  # noqa: E731
+    both = tally(one + other)
+    assert both == tally(one).add(tally(other)) and tally(one).add(tally(other)).add(tally(other), -1) == tally(one)
+    if both.assessed:
+        totals = [score for score, _, _ in one + other]
+        assert both.mean == pytest.approx(sum(totals) / len(totals), abs=1e-6)
+        assert both.median == pytest.approx(median(round(score, 1) for score in totals), abs=1e-9)
+    else:
+        assert (both.mean, both.median, both.sections) == (None, None, {})
+
+
+def test_a_change_that_counts_a_section_out_and_in_keeps_the_sum_it_moves():
+    """Taking one assessment out and another in leaves a section counted as often, but its sum changed."""
+    change = Tally().count(80, "siap", {"A": 90}, -1).add(Tally().count(40, "belum-siap", {"A": 30}))
+    assert change == Tally(0, -40 * UNIT, {"siap": -1, "belum-siap": 1}, {"A": (0, -60 * UNIT)}, {800: -1, 400: 1})
+    assert Tally().count(80, "siap", {"A": 90}).add(change) == Tally().count(40, "belum-siap", {"A": 30})
 
 
 # --- Any sequence of transitions ------------------------------------------------------------------
