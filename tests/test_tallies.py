@@ -85,7 +85,8 @@ def submitted(field, answers, **data):
     assert response.status_code == 302
     for code, value in answers.items():
         field.save(assessment_id, code, value)
-    assert field.client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token}).status_code == 302
+    submit = field.client.post(f"/assessments/{assessment_id}/submit", data={"csrf_token": field.token})
+    assert submit.status_code == 302
     return assessment_id
 
 
@@ -98,7 +99,8 @@ def test_each_kind_of_transition_keeps_the_tallies_as_a_recount_finds_them(app, 
 
     def counts(*assessment_ids):
         expected = tally_of(*assessment_ids)
-        assert kept() == ({(area, version): expected for area in (DIWEK, JOMBANG, JAWA_TIMUR)} if assessment_ids else {})
+        areas = (DIWEK, JOMBANG, JAWA_TIMUR) if assessment_ids else ()
+        assert kept() == {(area, version): expected for area in areas}
         assert recount() == []
 
     first = submitted(field, BEST)
@@ -223,7 +225,8 @@ def test_any_sequence_of_transitions_keeps_the_tallies_as_a_recount_finds_them(p
                 made[action] += move(people, action, n)
             assert recount() == []
         asked = Asked(today(), False)
-        for tier, where in ((PROVINCES, [true()]), (REGENCIES, [true()]), (DISTRICTS, [District.regency_code == JOMBANG])):
+        for tier, where in ((PROVINCES, [true()]), (REGENCIES, [true()]),
+                            (DISTRICTS, [District.regency_code == JOMBANG])):
             areas = db.session.scalars(tier.areas(where)).all()
             assert area_rollups(areas, tier, where, asked, current) == \
                 area_rollups(areas, tier, where, asked, current, recount=True)

@@ -170,8 +170,8 @@ def count_cooperatives(session, districts):
         table = AreaCooperatives.__table__
         statement = upsert(session.get_bind().dialect.name, table, [
             {"area_code": area, "cooperatives": n} for area, n in added.items()])
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[table.c.area_code], set_={"cooperatives": table.c.cooperatives + statement.excluded.cooperatives}))
+        session.execute(statement.on_conflict_do_update(index_elements=[table.c.area_code], set_={
+            "cooperatives": table.c.cooperatives + statement.excluded.cooperatives}))
 
 
 # --- Recounting ---------------------------------------------------------------------------------
