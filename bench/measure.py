@@ -245,12 +245,9 @@ def review_plan(count=REVIEWS):
     of each at most. Jombang's cooperatives' latest approved assessments, taken in turn: one is reopened
     by the Dinas and submitted again by its facilitator now, through the app's own transitions, for its
     kecamatan's supervisor to approve under load; the next is left for the Dinas to reopen under load."""
-    latest = latest_counted([District.regency_code == REGENCY], today(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    rows = db.session.execute(select(latest.c.assessment_id, latest.c.area).order_by(latest.c.cooperative_id)
-                              .limit(2 * count)).all()
-    admin = db.session.scalar(select(User).where(User.username == admin_name(REGENCY)))
+    admin = bench_user(admin_name(REGENCY))
     actions, accounts = [], {admin.username: PASSWORD}
-    for i, (assessment_id, district) in enumerate(rows):
+    for i, (assessment_id, district) in enumerate(counted_in_jombang(2 * count, lambda c: c)):
         if i % 2:
             actions.append([admin.username, "reopen", str(assessment_id)])
             continue
@@ -262,19 +259,27 @@ def review_plan(count=REVIEWS):
     return {"accounts": accounts, "actions": actions}
 
 
+def counted_in_jombang(limit, order):
+    """[(assessment id, kecamatan code)]: the assessments that count for `limit` of Jombang's cooperatives, in
+    the `order` (a function of the cooperative id column) of their cooperatives."""
+    latest = latest_counted([District.regency_code == REGENCY], today(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return db.session.execute(select(latest.c.assessment_id, latest.c.area).order_by(order(latest.c.cooperative_id))
+                              .limit(limit)).all()
+
+
+def bench_user(username):
+    return db.session.scalar(select(User).where(User.username == username))
+
+
 def transitions(count=TRANSITIONS):
     """What keeping the tallies adds to a transition, in this process and without load: `count` of Jombang's
     counted assessments are reopened and, once submitted again, approved with the tallies kept, and as many
     with tallies.follow made a no-op, taking turns assessment by assessment (a reopening and the approval
     after it leave the tallies as they were, so a recount still agrees). Each transition() is timed alone:
     p50 and p95 in ms, and the ratio of the p50s."""
-    latest = latest_counted([District.regency_code == REGENCY], today(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    rows = db.session.execute(select(latest.c.assessment_id, latest.c.area).order_by(latest.c.cooperative_id.desc())
-                              .limit(2 * count)).all()
-    user = lambda name: db.session.scalar(select(User).where(User.username == name))  # noqa: E731
-    admin, times = user(admin_name(REGENCY)), {}
-    for i, (assessment_id, district) in enumerate(rows):
-        kept, supervisor = i % 2 == 0, user(supervisor_name(district))
+    admin, times = bench_user(admin_name(REGENCY)), {}
+    for i, (assessment_id, district) in enumerate(counted_in_jombang(2 * count, lambda c: c.desc())):
+        kept, supervisor = i % 2 == 0, bench_user(supervisor_name(district))
         with nullcontext() if kept else patch.object(tallies, "follow", lambda *args: None):
             assessment = db.session.get(Assessment, assessment_id)
             for action, actor, comment in (("reopen", admin, "Diukur oleh benchmark."), ("submit", None, None),
