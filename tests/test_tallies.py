@@ -236,11 +236,11 @@ def test_any_sequence_of_transitions_keeps_the_tallies_as_a_recount_finds_them(p
 
 
 def test_approvals_at_once_across_a_regency_keep_the_tallies(app, people):
-    """Three supervisors' approvals at the same moment, two in one kecamatan and one in another of the same
-    regency: each waits its turn for the rows they share, none is lost, and no deadlock."""
+    """Three approvals at the same moment, each in a session of its own, two in one kecamatan and one in
+    another of the same regency: each waits its turn for the rows they share, none is lost, and no deadlock."""
     ids = [visit(people, which, 7) for which in range(3)]
     assert [assessment(str(i)).status for i in ids] == [SUBMITTED] * 3
-    barrier, failures = threading.Barrier(3), []
+    barrier, failures = threading.Barrier(3, timeout=60), []
 
     def approve(assessment_id):
         with app.app_context():
