@@ -18,21 +18,23 @@ from datetime import UTC, date, datetime
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, text, true, tuple_
 
+from app.access import joined_to_areas
 from app.assessments.models import Assessment
 from app.assessments.workflow import APPROVED
 from app.clock import today
 from app.cooperatives.models import Cooperative
 from app.extensions import db, upsert
 from app.instruments.models import InstrumentVersion
-from app.regions.models import District, Regency, Village
+from app.regions.models import District, Regency
 from app.rollups.models import AreaCooperatives, AreaTally, columns_of, tally_of
 from app.rollups.queries import latest_counted
 from app.rollups.stats import Tally
 
 TALLIED = (AreaTally.assessed, AreaTally.score_sum, AreaTally.levels, AreaTally.sections, AreaTally.totals)
 COOPERATIVES = None  # the "version" of a cooperative count in rebuild's differences
-# A kecamatan's regency and province, from the kecamatan's own row.
-AREAS = select(District.code, District.regency_code, Regency.province_code).join(District.regency)
+# A kecamatan's code, its regency's and its province's; AREAS reads them from the kecamatan's own row.
+AREA_CODES = (District.code, District.regency_code, Regency.province_code)
+AREAS = select(*AREA_CODES).join(District.regency)
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -112,8 +114,7 @@ def follow(assessment, was, now):
     kecamatan is locked first on PostgreSQL, so transitions in one kecamatan take turns here, each reading
     what the one before committed (SQLite lets one writer in at a time)."""
     areas = db.session.execute(
-        AREAS.join(Village, Village.district_code == District.code)
-        .join(Cooperative, Cooperative.village_code == Village.code)
+        joined_to_areas(select(*AREA_CODES).select_from(Cooperative))
         .where(Cooperative.id == assessment.cooperative_id).with_for_update(of=District, key_share=True)).one()
     other = db.session.execute(
         select(Assessment.id, Assessment.status_at, Assessment.visit_date, Assessment.instrument_version_id,
@@ -191,10 +192,8 @@ def recounted(session):
         tally = Tally().count(score, level, dict(zip(codes, scores)))
         for area in (district, regency, province):
             tallies.setdefault((area, version), Tally()).add(tally)
-    for *areas, n in session.execute(AREAS.add_columns(func.count(Cooperative.id))
-                                     .join(Village, Village.district_code == District.code)
-                                     .join(Cooperative, Cooperative.village_code == Village.code)
-                                     .group_by(District.code, District.regency_code, Regency.province_code)):
+    for *areas, n in session.execute(joined_to_areas(select(*AREA_CODES, func.count(Cooperative.id))
+                                                     .select_from(Cooperative)).group_by(*AREA_CODES)):
         for area in areas:
             cooperatives[area] = cooperatives.get(area, 0) + n
     return tallies, cooperatives
